@@ -1,0 +1,34 @@
+// File: evaluation.h
+//
+// Feed-forward evaluation of a network on labelled data: mean cross-entropy,
+// accuracy and the confusion matrix. Inputs must already be normalised the
+// way the network was trained (normalization.h).
+#ifndef FLN_CORE_EVALUATION_H_
+#define FLN_CORE_EVALUATION_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "core/matrix.h"
+#include "core/network.h"
+
+namespace fln {
+
+struct Evaluation {
+  int64_t samples = 0;
+  double mean_loss = 0;
+  double accuracy = 0;
+  int num_classes = 0;
+  // confusion[true_class * num_classes + predicted_class] = count.
+  std::vector<int64_t> confusion;
+};
+
+// REQUIRES: features.rows() == net.input_size(), labels.size() ==
+// features.cols(), every label < net.num_classes(). Processes `chunk`
+// samples at a time to bound memory.
+Evaluation Evaluate(const Network& net, const Matrix& features,
+                    const std::vector<int32_t>& labels, int chunk = 4096);
+
+}  // namespace fln
+
+#endif  // FLN_CORE_EVALUATION_H_

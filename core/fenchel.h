@@ -1,0 +1,67 @@
+// File: fenchel.h
+//
+// The Fenchel-Young divergence of ReLU and the Fenchel lifted objective
+// (fln-math.md sections 2 and 3).
+//
+//   B(u, v) = 1/2 v^2 + 1/2 max(u, 0)^2 - u v,   v >= 0,
+//
+// B >= 0 and B(u, v) = 0 iff v = relu(u). The lifted objective is
+//
+//   F = c_L CE(Y, W_L X_L + b_L) + sum_l lambda_l B(W_l X_l + b_l, X_{l+1})
+//     + sum_l rho_d,l (||W_l - W_l^prev||^2 + ||b_l - b_l^prev||^2) + rho_l ||W_l||^2,
+//
+// with the loss summed (not averaged) over the batch.
+#ifndef FLN_CORE_FENCHEL_H_
+#define FLN_CORE_FENCHEL_H_
+
+#include <vector>
+
+#include "core/fln_hyperparameters.h"
+#include "core/matrix.h"
+#include "core/network.h"
+
+namespace fln {
+
+// B(u, v) for one pair. REQUIRES: v >= 0 (not checked). Evaluated in the
+// cancellation-free form 1/2 (v - u)^2 for u > 0 and v (v/2 - u) otherwise,
+// so it is exactly 0 on the ReLU graph.
+inline float FenchelDivergence(float u, float v) {
+  return u > 0.0f ? 0.5f * (v - u) * (v - u) : v * (0.5f * v - u);
+}
+
+// Elementwise B(pre, post) as an Eigen array expression (same formula).
+inline auto FenchelDivergenceArray(const Matrix& pre, const Matrix& post) {
+  return (pre.array() > 0.0f)
+      .select(0.5f * (post.array() - pre.array()).square(),
+              post.array() * (0.5f * post.array() - pre.array()));
+}
+
+// Column sums of B(pre, post) elementwise. REQUIRES: same shapes.
+Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post);
+
+// Sum of B(pre, post) over all elements, accumulated in double.
+double FenchelDivergenceSum(const Matrix& pre, const Matrix& post);
+
+struct LiftedObjective {
+  double total = 0;        // F
+  double loss_term = 0;    // c_L * sum CE
+  std::vector<double> gaps;  // sum B_l per hidden layer, without lambda
+  double proximal = 0;     // sum rho_d (||W - W^prev||^2 + ||b - b^prev||^2)
+  double ridge = 0;        // sum rho ||W||^2
+};
+
+// F at (net, x). x[0] is the input batch and x[l] the lifted X_l, l = 1..L;
+// pre[l] = W_l x[l] + b_l for l = 0..L must be current. `anchor` is the
+// proximal centre (W^prev).
+LiftedObjective EvaluateLiftedObjective(const Network& net, const std::vector<Matrix>& x,
+                                        const std::vector<Matrix>& pre, const Matrix& one_hot,
+                                        const FlnHyperparameters& hyper, const Network& anchor);
+
+// Same, computing the pre-activations from (net, x).
+LiftedObjective EvaluateLiftedObjective(const Network& net, const std::vector<Matrix>& x,
+                                        const Matrix& one_hot, const FlnHyperparameters& hyper,
+                                        const Network& anchor);
+
+}  // namespace fln
+
+#endif  // FLN_CORE_FENCHEL_H_

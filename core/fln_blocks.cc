@@ -1,0 +1,166 @@
+#include "core/fln_blocks.h"
+
+#include <cmath>
+
+#include "core/fenchel.h"
+#include "core/softmax.h"
+
+namespace fln {
+namespace {
+
+// Curvature bound of the data term per unit weight: B(., v) has second
+// derivative <= 1; softmax cross-entropy's Hessian is <= 1/2 (Bohning).
+float CurvatureBound(DataTerm term) { return term == DataTerm::kFenchelRelu ? 1.0f : 0.5f; }
+
+// d/dpre of the data term (without its weight): relu(pre) - target for B,
+// softmax(pre) - Y for cross-entropy.
+void DataTermResidual(DataTerm term, const Matrix& pre, const Matrix& target, Matrix* residual) {
+  if (term == DataTerm::kFenchelRelu) {
+    *residual = pre.cwiseMax(0.0f) - target;
+  } else {
+    SoftmaxColumns(pre, residual);
+    *residual -= target;
+  }
+}
+
+}  // namespace
+
+XBlock::XBlock(const Matrix& upstream, float upstream_weight, const DenseLayer& layer,
+               const Matrix& target, float downstream_weight, DataTerm downstream)
+    : upstream_(upstream),
+      upstream_weight_(upstream_weight),
+      layer_(layer),
+      target_(target),
+      downstream_weight_(downstream_weight),
+      downstream_(downstream) {
+  lipschitz_ = downstream_weight_ * CurvatureBound(downstream_) *
+                   SquaredSpectralNorm(layer_.weight) +
+               upstream_weight_;
+  if (lipschitz_ <= 0) lipschitz_ = 1e-12f;
+}
+
+void XBlock::Map(const Matrix& z, Matrix* p) const {
+  p->noalias() = layer_.weight * z;
+  p->colwise() += layer_.bias;
+}
+
+void XBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const {
+  Vector downstream;
+  if (downstream_ == DataTerm::kFenchelRelu) {
+    downstream = FenchelDivergenceArray(p, target_).colwise().sum().transpose().matrix();
+  } else {
+    downstream = CrossEntropyPerColumn(p, target_);
+  }
+  const Vector upstream = FenchelDivergenceArray(upstream_, z).colwise().sum().transpose().matrix();
+  *values = upstream_weight_ * upstream + downstream_weight_ * downstream;
+}
+
+void XBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
+  Matrix residual;
+  DataTermResidual(downstream_, p, target_, &residual);
+  grad->noalias() = layer_.weight.transpose() * residual;
+  *grad *= downstream_weight_;
+  *grad += upstream_weight_ * (z - upstream_);
+}
+
+void XBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
+  *z = (y - grad / lipschitz_).cwiseMax(0.0f);  // projection onto X >= 0
+}
+
+WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
+               const DenseLayer& anchor, float rho_d, float rho, WStep step,
+               Collective* collective)
+    : target_(target),
+      data_term_(data_term),
+      data_weight_(data_weight),
+      rho_d_(rho_d),
+      rho_(rho),
+      collective_(collective),
+      anchor_(PackAffine(anchor)),
+      step_(step) {
+  augmented_input_.resize(input.rows() + 1, input.cols());
+  augmented_input_.topRows(input.rows()) = input;
+  augmented_input_.bottomRows(1).setOnes();
+  const Eigen::Index n = augmented_input_.rows();
+  const float curvature = data_weight_ * CurvatureBound(data_term_);
+
+  if (step_ == WStep::kGram) {
+    Matrix gram;
+    gram.noalias() = augmented_input_ * augmented_input_.transpose();
+    collective_->AllReduceSum(&gram);
+    Matrix metric = curvature * gram;
+    metric.diagonal().array() += 2.0f * (rho_d_ + rho_);
+    metric(n - 1, n - 1) -= 2.0f * rho_;  // no ridge on the bias
+    // A tiny jitter keeps H positive definite when rho_d = rho = 0.
+    metric.diagonal().array() += 1e-6f * (metric.trace() / n + 1.0f);
+    Eigen::LLT<Matrix> llt(metric);
+    if (llt.info() == Eigen::Success) {
+      inverse_metric_ = llt.solve(Matrix::Identity(n, n));
+    } else {
+      step_ = WStep::kLipschitz;
+    }
+  }
+  if (step_ == WStep::kLipschitz) {
+    // ||[X;1]||^2 over all samples: the largest eigenvalue of the summed Gram.
+    Matrix gram;
+    gram.noalias() = augmented_input_ * augmented_input_.transpose();
+    collective_->AllReduceSum(&gram);
+    // For symmetric PSD G, ||G||_2^2 = lambda_max(G)^2.
+    const float largest_eigenvalue = std::sqrt(SquaredSpectralNorm(gram));
+    lipschitz_ = curvature * largest_eigenvalue + 2.0f * (rho_d_ + rho_);
+    if (lipschitz_ <= 0) lipschitz_ = 1e-12f;
+  }
+}
+
+void WBlock::Map(const Matrix& z, Matrix* p) const { p->noalias() = z * augmented_input_; }
+
+void WBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const {
+  const Eigen::Index inputs = z.cols() - 1;
+  const Vector proximal = rho_d_ * (z - anchor_).rowwise().squaredNorm();
+  const Vector ridge = rho_ * z.leftCols(inputs).rowwise().squaredNorm();
+  if (data_term_ == DataTerm::kFenchelRelu) {
+    Vector data = FenchelDivergenceArray(p, target_).rowwise().sum().matrix();
+    collective_->AllReduceSum(&data);
+    *values = data_weight_ * data + proximal + ridge;
+  } else {
+    double data = CrossEntropyPerColumn(p, target_).cast<double>().sum();
+    collective_->AllReduceSum(&data, 1);
+    values->resize(1);
+    (*values)(0) = static_cast<float>(data_weight_ * data + proximal.cast<double>().sum() +
+                                      ridge.cast<double>().sum());
+  }
+}
+
+void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
+  Matrix residual;
+  DataTermResidual(data_term_, p, target_, &residual);
+  grad->noalias() = residual * augmented_input_.transpose();
+  collective_->AllReduceSum(grad);
+  *grad *= data_weight_;
+  *grad += 2.0f * rho_d_ * (z - anchor_);
+  const Eigen::Index inputs = z.cols() - 1;
+  grad->leftCols(inputs) += 2.0f * rho_ * z.leftCols(inputs);
+}
+
+void WBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
+  if (step_ == WStep::kGram) {
+    *z = y;
+    z->noalias() -= grad * inverse_metric_;
+  } else {
+    *z = y - grad / lipschitz_;
+  }
+}
+
+Matrix PackAffine(const DenseLayer& layer) {
+  Matrix packed(layer.weight.rows(), layer.weight.cols() + 1);
+  packed.leftCols(layer.weight.cols()) = layer.weight;
+  packed.rightCols(1) = layer.bias;
+  return packed;
+}
+
+void UnpackAffine(const Matrix& packed, DenseLayer* layer) {
+  layer->weight = packed.leftCols(packed.cols() - 1);
+  layer->bias = packed.rightCols(1);
+}
+
+}  // namespace fln

@@ -1,0 +1,103 @@
+// File: fln_blocks.h
+//
+// The four convex FLN blocks of fln-math.md section 4 as BlockProblems for
+// SolveBlock (block_solver.h).
+//
+//   XBlock  (a)/(b): min over X_l >= 0 of
+//        upstream_weight * B(U, X_l) + downstream term at A_l(X_l) = W_l X_l + b_l,
+//     where U = W_{l-1} X_{l-1} + b_{l-1} is fixed and the downstream term is
+//     downstream_weight * B(A_l(X_l), X_{l+1})  for a hidden layer (a) or
+//     downstream_weight * CE(Y, A_L(X_L))       for the last one (b).
+//     Separable over samples (columns). Projected gradient steps with the
+//     Lipschitz constant downstream_weight * k * ||W_l||_2^2 + upstream_weight
+//     (k = 1 for B, 1/2 for softmax cross-entropy).
+//
+//   WBlock  (c)/(d): min over Z = [W_l b_l] of
+//        data term at Z [X_l; 1] + rho_d ||Z - Z^prev||^2 + rho ||W_l||^2,
+//     with data term lambda_l * B(., X_{l+1}) for a hidden layer (c, separable
+//     over neurons/rows) or c_L * CE(Y, .) for the output layer (d, one
+//     group). Sums over samples go through a Collective. Steps either use the
+//     Lipschitz constant k * ||[X;1]||_2^2 + 2(rho_d + rho), or the metric
+//     H = k [X;1][X;1]^T + 2 rho_d I + 2 rho diag(1..1, 0), which bounds every
+//     neuron's generalised Hessian, so Z - grad H^{-1} minimises a majoriser
+//     (a monotone, Newton-like step shared by all neurons).
+#ifndef FLN_CORE_FLN_BLOCKS_H_
+#define FLN_CORE_FLN_BLOCKS_H_
+
+#include "core/block_solver.h"
+#include "core/collective.h"
+#include "core/matrix.h"
+#include "core/network.h"
+
+namespace fln {
+
+// The term a block's pre-activation (or logits) enters.
+enum class DataTerm {
+  kFenchelRelu,          // weight * B(pre, target), target >= 0
+  kSoftmaxCrossEntropy,  // weight * CE(one-hot target, pre)
+};
+
+class XBlock final : public BlockProblem {
+ public:
+  // All references must outlive the block. REQUIRES: upstream is n_l x m,
+  // layer.weight has n_l columns, target has layer.weight.rows() rows and m
+  // columns.
+  XBlock(const Matrix& upstream, float upstream_weight, const DenseLayer& layer,
+         const Matrix& target, float downstream_weight, DataTerm downstream);
+
+  GroupAxis axis() const override { return GroupAxis::kColumns; }
+  void Map(const Matrix& z, Matrix* p) const override;
+  void GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const override;
+  void Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const override;
+  void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
+
+  float lipschitz() const { return lipschitz_; }
+
+ private:
+  const Matrix& upstream_;
+  const float upstream_weight_;
+  const DenseLayer& layer_;
+  const Matrix& target_;
+  const float downstream_weight_;
+  const DataTerm downstream_;
+  float lipschitz_;
+};
+
+enum class WStep { kLipschitz, kGram };
+
+class WBlock final : public BlockProblem {
+ public:
+  // input: X_l (n_in x m); target: X_{l+1} or one-hot Y (n_out x m);
+  // anchor: W^prev, b^prev. All references must outlive the block.
+  WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
+         const DenseLayer& anchor, float rho_d, float rho, WStep step, Collective* collective);
+
+  GroupAxis axis() const override {
+    return data_term_ == DataTerm::kFenchelRelu ? GroupAxis::kRows : GroupAxis::kWhole;
+  }
+  void Map(const Matrix& z, Matrix* p) const override;
+  void GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const override;
+  void Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const override;
+  void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
+
+ private:
+  const Matrix& target_;
+  const DataTerm data_term_;
+  const float data_weight_;
+  const float rho_d_;
+  const float rho_;
+  Collective* const collective_;
+  Matrix augmented_input_;  // [X; 1^T]
+  Matrix anchor_;           // [W^prev b^prev]
+  WStep step_;
+  float lipschitz_ = 0;
+  Matrix inverse_metric_;   // H^{-1} for kGram
+};
+
+// [W b] as one units x (inputs + 1) matrix, and back.
+Matrix PackAffine(const DenseLayer& layer);
+void UnpackAffine(const Matrix& packed, DenseLayer* layer);
+
+}  // namespace fln
+
+#endif  // FLN_CORE_FLN_BLOCKS_H_

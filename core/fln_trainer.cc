@@ -1,0 +1,112 @@
+#include "core/fln_trainer.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "core/fenchel.h"
+#include "core/softmax.h"
+
+namespace fln {
+namespace {
+
+// Layer indices of a sweep over [first, last] in the given order.
+std::vector<int> SweepLayers(int first, int last, v1::SweepOrder order) {
+  std::vector<int> layers;
+  if (order == v1::BACKWARD) {
+    for (int l = last; l >= first; --l) layers.push_back(l);
+  } else {
+    for (int l = first; l <= last; ++l) layers.push_back(l);
+  }
+  return layers;
+}
+
+bool AllFinite(const Network& net) {
+  for (const DenseLayer& layer : net.layers()) {
+    if (!layer.weight.allFinite() || !layer.bias.allFinite()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+BlockSolverSettings ToSolverSettings(const v1::SolverOptions& options) {
+  BlockSolverSettings settings;
+  settings.max_iterations = options.max_iterations();
+  settings.tolerance = options.tolerance();
+  settings.accelerate = options.solver() != v1::PROJECTED_GRADIENT;
+  return settings;
+}
+
+FlnTrainer::FlnTrainer(Network* net, const v1::FlnOptions& options, Collective* collective)
+    : net_(net),
+      options_(options),
+      hyper_(FlnHyperparameters::FromProto(options, net->num_hidden())),
+      collective_(collective) {}
+
+absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
+                                    BatchStats* stats) {
+  const int hidden = net_->num_hidden();
+  x_.resize(hidden + 1);
+  pre_.resize(hidden + 1);
+
+  // 1. Warm start on the feed-forward activations: all gaps are 0.
+  x_[0] = inputs;
+  for (int l = 0; l <= hidden; ++l) {
+    net_->PreActivation(l, x_[l], &pre_[l]);
+    if (l < hidden) x_[l + 1] = pre_[l].cwiseMax(0.0f);
+  }
+  stats->batch_loss = CrossEntropyPerColumn(pre_[hidden], one_hot).cast<double>().mean();
+
+  // 2. Proximal centre.
+  const Network anchor = *net_;
+
+  // 3. Alternating sweeps.
+  for (int a = 0; a < options_.alternations(); ++a) {
+    for (int l : SweepLayers(1, hidden, options_.x_order())) SolveXBlock(l, one_hot);
+    for (int l : SweepLayers(0, hidden, options_.w_order())) SolveWBlock(l, one_hot, anchor);
+  }
+  if (!AllFinite(*net_)) {
+    return absl::InternalError(
+        "FLN produced non-finite weights; lower the learning signal (c, lambda) or raise rho_d");
+  }
+
+  // pre_ is current after the W-sweep, so F costs no further products.
+  const LiftedObjective f = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
+  stats->lifted_objective = f.total;
+  stats->layer_gaps = f.gaps;
+  return absl::OkStatus();
+}
+
+void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
+  const int hidden = net_->num_hidden();
+  const bool last = l == hidden;
+  // Block (a) for hidden X_l, (b) for X_L; U = pre_[l - 1] is current.
+  const float downstream_weight = last ? hyper_.c[l - 1] : hyper_.c[l - 1] * hyper_.lambda[l];
+  XBlock block(pre_[l - 1], hyper_.lambda[l - 1], net_->layer(l), last ? one_hot : x_[l + 1],
+               downstream_weight, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu);
+  BlockEvent event;
+  event.layer = l;
+  event.result = SolveBlock(block, ToSolverSettings(options_.x_solver()), &x_[l], &pre_[l]);
+  if (block_observer_) block_observer_(event);
+}
+
+void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor) {
+  const int hidden = net_->num_hidden();
+  const bool last = l == hidden;
+  // Block (c) for hidden W_l, (d) for the softmax layer W_L.
+  const WStep step =
+      options_.w_solver().solver() == v1::GRAM_PRECONDITIONED ? WStep::kGram : WStep::kLipschitz;
+  WBlock block(x_[l], last ? one_hot : x_[l + 1],
+               last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
+               last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
+               hyper_.rho[l], step, collective_);
+  Matrix z = PackAffine(net_->layer(l));
+  BlockEvent event;
+  event.is_w_block = true;
+  event.layer = l;
+  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l]);
+  UnpackAffine(z, &net_->mutable_layer(l));
+  if (block_observer_) block_observer_(event);
+}
+
+}  // namespace fln

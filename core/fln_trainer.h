@@ -1,0 +1,69 @@
+// File: fln_trainer.h
+//
+// Block-coordinate descent on the Fenchel lifted objective, per minibatch,
+// following the authors' schedule (fln-math.md section 4):
+//   1. warm start: X_l <- feed-forward activations (every gap B_l = 0);
+//   2. anchor: W^prev <- W (proximal centre);
+//   3. `alternations` times: X-sweep over X_L..X_1 (blocks (a), (b)), then
+//      W-sweep over W_0..W_L (blocks (c), (d)), in the schedule's orders,
+//      each block solved by SolveBlock (monotone: F never increases).
+#ifndef FLN_CORE_FLN_TRAINER_H_
+#define FLN_CORE_FLN_TRAINER_H_
+
+#include <functional>
+#include <vector>
+
+#include "core/batch_trainer.h"
+#include "core/block_solver.h"
+#include "core/collective.h"
+#include "core/fln_blocks.h"
+#include "core/fln_hyperparameters.h"
+#include "core/network.h"
+#include "proto/model.pb.h"
+
+namespace fln {
+
+// Which block just ran, for observers (tests check monotonicity with it).
+struct BlockEvent {
+  bool is_w_block = false;
+  int layer = 0;  // X_layer or W_layer
+  BlockSolveResult result;
+};
+
+class FlnTrainer final : public BatchTrainer {
+ public:
+  // REQUIRES: `options` validated for net->num_hidden() (validation.h, after
+  // WithDefaults); `net` and `collective` outlive the trainer.
+  FlnTrainer(Network* net, const v1::FlnOptions& options, Collective* collective);
+
+  absl::Status TrainBatch(const Matrix& inputs, const Matrix& one_hot,
+                          BatchStats* stats) override;
+
+  // Called after every block solve (for tests and tracing); may be empty.
+  void set_block_observer(std::function<void(const BlockEvent&)> observer) {
+    block_observer_ = std::move(observer);
+  }
+
+  // The lifted state after the last batch: x[0] the inputs, x[l] = X_l.
+  const std::vector<Matrix>& lifted() const { return x_; }
+  const FlnHyperparameters& hyperparameters() const { return hyper_; }
+
+ private:
+  void SolveXBlock(int l, const Matrix& one_hot);
+  void SolveWBlock(int l, const Matrix& one_hot, const Network& anchor);
+
+  Network* const net_;
+  const v1::FlnOptions options_;
+  const FlnHyperparameters hyper_;
+  Collective* const collective_;
+  std::function<void(const BlockEvent&)> block_observer_;
+  std::vector<Matrix> x_;    // lifted activations, x_[0] = inputs
+  std::vector<Matrix> pre_;  // pre_[l] = W_l x_[l] + b_l, kept current
+};
+
+// Solver settings for a block from the schedule.
+BlockSolverSettings ToSolverSettings(const v1::SolverOptions& options);
+
+}  // namespace fln
+
+#endif  // FLN_CORE_FLN_TRAINER_H_

@@ -1,0 +1,215 @@
+#include "core/train.h"
+
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/backprop_trainer.h"
+#include "core/batcher.h"
+#include "core/evaluation.h"
+#include "core/fln_trainer.h"
+#include "core/network.h"
+#include "core/normalization.h"
+#include "core/one_hot.h"
+#include "core/rng.h"
+#include "core/status_macros.h"
+#include "core/tensor_proto.h"
+#include "core/validation.h"
+
+namespace fln {
+namespace {
+
+constexpr int kCheckpointFormatVersion = 1;
+
+absl::Status CheckData(const Dataset& data, const Network& net, const std::string& what) {
+  if (data.num_samples() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " dataset has no samples"));
+  }
+  if (data.num_features() != net.input_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " dataset has ", data.num_features(),
+                                                   " features per sample, the model's "
+                                                   "input_size is ",
+                                                   net.input_size()));
+  }
+  if (data.labels.size() != static_cast<size_t>(data.num_samples())) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " dataset has ", data.labels.size(),
+                                                   " labels for ", data.num_samples(),
+                                                   " samples"));
+  }
+  for (size_t i = 0; i < data.labels.size(); ++i) {
+    if (data.labels[i] < 0 || data.labels[i] >= net.num_classes()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " label ", data.labels[i], " of sample ", i, " is outside the model's ",
+          net.num_classes(), " output classes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<BatchTrainer> MakeBatchTrainer(const v1::Schedule& schedule, Network* net,
+                                               Collective* collective) {
+  if (schedule.method() == v1::FLN) {
+    return std::make_unique<FlnTrainer>(net, schedule.fln(), collective);
+  }
+  return std::make_unique<BackpropTrainer>(net, schedule.backprop());
+}
+
+// Running means over an epoch's batches.
+struct EpochAccumulator {
+  double lifted_sum = 0;
+  std::vector<double> gap_sums;
+  double loss_sum = 0;
+  int64_t samples = 0;
+  bool has_lifted = false;
+
+  void Add(const BatchStats& stats, int batch_samples) {
+    if (stats.lifted_objective >= 0) {
+      has_lifted = true;
+      lifted_sum += stats.lifted_objective;
+      gap_sums.resize(stats.layer_gaps.size(), 0.0);
+      for (size_t l = 0; l < stats.layer_gaps.size(); ++l) gap_sums[l] += stats.layer_gaps[l];
+    }
+    loss_sum += stats.batch_loss * batch_samples;
+    samples += batch_samples;
+  }
+
+  void Fill(ProgressReport* report) const {
+    const double n = samples > 0 ? static_cast<double>(samples) : 1.0;
+    report->batch_loss = loss_sum / n;
+    if (has_lifted) {
+      report->lifted_objective = lifted_sum / n;
+      report->layer_gaps.clear();
+      for (double g : gap_sums) report->layer_gaps.push_back(g / n);
+    }
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
+                                     const v1::Schedule& requested_schedule,
+                                     const Dataset& train_raw, const Dataset* test_raw,
+                                     const TrainingHooks& hooks, const v1::Checkpoint* resume) {
+  const v1::ModelSpec& spec = resume != nullptr ? resume->spec() : requested_spec;
+  FLN_ASSIGN_OR_RETURN(Network net, Network::Create(spec));
+  const v1::Schedule schedule = WithDefaults(
+      resume != nullptr ? resume->schedule() : requested_schedule, net.num_hidden());
+  FLN_RETURN_IF_ERROR(ValidateSchedule(schedule, net.num_hidden()));
+  FLN_RETURN_IF_ERROR(CheckData(train_raw, net, "train"));
+  if (test_raw != nullptr) FLN_RETURN_IF_ERROR(CheckData(*test_raw, net, "test"));
+
+  // Scale with statistics of the training data only; predict reuses them.
+  Dataset train = TakeFirst(train_raw, schedule.limit_train());
+  v1::Normalization normalization;
+  if (resume != nullptr) {
+    normalization = resume->normalization();
+  } else {
+    FLN_ASSIGN_OR_RETURN(normalization, FitNormalization(train.features, schedule.scaling()));
+  }
+  FLN_RETURN_IF_ERROR(ApplyNormalization(normalization, &train.features));
+  Dataset test;
+  if (test_raw != nullptr) {
+    test = *test_raw;
+    FLN_RETURN_IF_ERROR(ApplyNormalization(normalization, &test.features));
+  }
+
+  Rng rng(schedule.seed());
+  v1::TrainingState state;
+  if (resume != nullptr) {
+    state = resume->state();
+    FLN_RETURN_IF_ERROR(NetworkFromProto(resume->layers(), &net));
+    if (!rng.RestoreState(state.rng_state()).ok()) {
+      return absl::DataLossError("checkpoint rng_state is corrupt");
+    }
+  } else {
+    const float bias = schedule.method() == v1::FLN ? schedule.fln().initial_bias() : 0.0f;
+    net.InitGlorotUniform(bias, &rng);
+  }
+
+  LocalCollective local_collective;
+  Collective* collective = hooks.collective != nullptr ? hooks.collective : &local_collective;
+  std::unique_ptr<BatchTrainer> trainer = MakeBatchTrainer(schedule, &net, collective);
+  if (resume != nullptr && schedule.method() == v1::BACKPROP) {
+    FLN_RETURN_IF_ERROR(trainer->RestoreState(state));
+  }
+
+  v1::Checkpoint checkpoint;
+  *checkpoint.mutable_spec() = spec;
+  *checkpoint.mutable_schedule() = schedule;
+  *checkpoint.mutable_normalization() = normalization;
+  checkpoint.set_format_version(kCheckpointFormatVersion);
+  auto snapshot = [&]() {
+    NetworkToProto(net, checkpoint.mutable_layers());
+    state.set_rng_state(rng.SaveState());
+    trainer->SaveState(&state);
+    *checkpoint.mutable_state() = state;
+  };
+  if (resume != nullptr) snapshot();
+
+  EpochBatcher batcher(train.num_samples(), schedule.batch_size());
+  Matrix batch_inputs, batch_one_hot;
+  std::vector<int32_t> batch_labels;
+  double elapsed = state.elapsed_seconds();
+  const int patience = schedule.early_stopping().patience();
+
+  for (int epoch = state.epochs_completed() + 1; epoch <= schedule.epochs(); ++epoch) {
+    batcher.Shuffle(&rng);
+    EpochAccumulator accumulator;
+    ProgressReport report;
+    report.epoch = epoch;
+    report.num_batches = batcher.num_batches();
+    for (int b = 0; b < batcher.num_batches(); ++b) {
+      if (hooks.cancel != nullptr && hooks.cancel->load()) {
+        return absl::CancelledError(
+            absl::StrCat("training cancelled at epoch ", epoch, ", batch ", b));
+      }
+      const auto start = std::chrono::steady_clock::now();
+      batcher.GatherBatch(train, b, &batch_inputs, &batch_labels);
+      OneHot(batch_labels, net.num_classes(), &batch_one_hot);
+      BatchStats stats;
+      FLN_RETURN_IF_ERROR(trainer->TrainBatch(batch_inputs, batch_one_hot, &stats));
+      elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      accumulator.Add(stats, static_cast<int>(batch_inputs.cols()));
+      if (hooks.report_batches && hooks.on_progress && b + 1 < batcher.num_batches()) {
+        report.batch = b + 1;
+        report.elapsed_seconds = elapsed;
+        accumulator.Fill(&report);
+        hooks.on_progress(report);
+      }
+    }
+
+    // Evaluation is not training time.
+    report.batch = batcher.num_batches();
+    report.end_of_epoch = true;
+    report.elapsed_seconds = elapsed;
+    accumulator.Fill(&report);
+    const Evaluation train_eval = Evaluate(net, train.features, train.labels);
+    report.train_loss = train_eval.mean_loss;
+    report.train_accuracy = train_eval.accuracy;
+    if (test_raw != nullptr) {
+      const Evaluation test_eval = Evaluate(net, test.features, test.labels);
+      report.test_loss = test_eval.mean_loss;
+      report.test_accuracy = test_eval.accuracy;
+    }
+    if (hooks.on_progress) hooks.on_progress(report);
+
+    // Early stopping watches test accuracy, or train accuracy without a test set.
+    const double watched = test_raw != nullptr ? report.test_accuracy : report.train_accuracy;
+    if (watched > state.best_test_accuracy() + schedule.early_stopping().min_delta()) {
+      state.set_best_test_accuracy(static_cast<float>(watched));
+      state.set_epochs_since_best(0);
+    } else {
+      state.set_epochs_since_best(state.epochs_since_best() + 1);
+    }
+    state.set_epochs_completed(epoch);
+    state.set_elapsed_seconds(elapsed);
+    snapshot();
+    if (hooks.on_checkpoint) FLN_RETURN_IF_ERROR(hooks.on_checkpoint(checkpoint));
+    if (patience > 0 && state.epochs_since_best() >= patience) break;
+  }
+  if (resume == nullptr && state.epochs_completed() == 0) snapshot();
+  return checkpoint;
+}
+
+}  // namespace fln

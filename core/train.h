@@ -1,0 +1,83 @@
+// File: train.h
+//
+// The epoch loop shared by FLN and backprop: validates the request, fits the
+// input scaling on the training data, initialises (or resumes) the network,
+// shuffles deterministically from the schedule's seed, runs a BatchTrainer
+// over every minibatch, evaluates, reports progress, checkpoints and stops
+// early or on cancellation.
+//
+//   TrainingHooks hooks;
+//   hooks.on_progress = [](const ProgressReport& r) { ... };
+//   absl::StatusOr<v1::Checkpoint> model = Train(spec, schedule, train, &test, hooks);
+//
+// Determinism: with the same seed, data and OpenMP thread count, two runs
+// produce bit-identical weights, and a run resumed from an epoch checkpoint
+// equals an uninterrupted one.
+#ifndef FLN_CORE_TRAIN_H_
+#define FLN_CORE_TRAIN_H_
+
+#include <atomic>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/collective.h"
+#include "core/dataset.h"
+#include "proto/model.pb.h"
+
+namespace fln {
+
+struct ProgressReport {
+  int epoch = 0;  // 1-based epoch this report belongs to
+  int batch = 0;  // batches finished in this epoch
+  int num_batches = 0;
+  bool end_of_epoch = false;
+  // FLN: lifted objective F per sample, averaged over the epoch's batches so
+  // far (F at each batch's final iterate, including proximal terms); and the
+  // mean per-sample gap B_l of each hidden layer. Empty/negative for backprop.
+  // F at an iterate is not a certified lower bound on the training loss
+  // unless the X-blocks are solved exactly (fln-math.md section 3).
+  double lifted_objective = -1;
+  std::vector<double> layer_gaps;
+  // Mean training loss seen on the epoch's batches so far (before updates).
+  double batch_loss = 0;
+  // End of epoch only (else -1): feed-forward mean cross-entropy and accuracy
+  // on the whole training set and on the test set (if given).
+  double train_loss = -1;
+  double train_accuracy = -1;
+  double test_loss = -1;
+  double test_accuracy = -1;
+  // Training time since the start of the run (evaluation excluded), summed
+  // over resumed segments.
+  double elapsed_seconds = 0;
+};
+
+struct TrainingHooks {
+  std::function<void(const ProgressReport&)> on_progress;
+  // After every epoch, with the resumable state. A non-OK status stops
+  // training and is returned.
+  std::function<absl::Status(const v1::Checkpoint&)> on_checkpoint;
+  // Checked before every batch; once true, Train returns CANCELLED.
+  const std::atomic<bool>* cancel = nullptr;
+  // Also report after every batch (not only at epoch ends).
+  bool report_batches = false;
+  // Sums over samples for the W-blocks; null means one process.
+  Collective* collective = nullptr;
+};
+
+// Trains `spec` on `train` (raw features; scaled here per the schedule) and
+// returns the final checkpoint. `test` may be null. With `resume`, continues
+// that checkpoint's run (its spec, schedule and normalisation win).
+//
+// Errors: INVALID_ARGUMENT for an invalid spec or schedule, data whose width
+// differs from the model's input_size, or labels >= the output units;
+// CANCELLED when hooks.cancel was set; DATA_LOSS for a corrupt `resume`;
+// INTERNAL if training diverged to non-finite weights; any on_checkpoint error.
+absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& spec, const v1::Schedule& schedule,
+                                     const Dataset& train, const Dataset* test,
+                                     const TrainingHooks& hooks,
+                                     const v1::Checkpoint* resume = nullptr);
+
+}  // namespace fln
+
+#endif  // FLN_CORE_TRAIN_H_

@@ -1,0 +1,193 @@
+#include "core/validation.h"
+
+#include <cmath>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/status_macros.h"
+
+namespace fln {
+namespace {
+
+absl::Status Invalid(const std::string& field, const std::string& requirement,
+                     const std::string& got) {
+  return absl::InvalidArgumentError(absl::StrCat(field, " must be ", requirement, ", got ", got));
+}
+
+// A per-layer list holds one value for every layer or exactly `expected`.
+absl::Status CheckPerLayer(const google::protobuf::RepeatedField<float>& values,
+                           const std::string& field, int expected, bool allow_zero) {
+  if (values.size() != 1 && values.size() != expected) {
+    return Invalid(field, absl::StrCat("a list of 1 or ", expected, " values"),
+                   absl::StrCat(values.size(), " values"));
+  }
+  for (int i = 0; i < values.size(); ++i) {
+    const float v = values[i];
+    const std::string name = absl::StrCat(field, "[", i, "]");
+    if (!std::isfinite(v)) return Invalid(name, "finite", absl::StrCat(v));
+    if (allow_zero ? v < 0 : v <= 0) {
+      return Invalid(name, allow_zero ? ">= 0" : "> 0", absl::StrCat(v));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSolver(const v1::SolverOptions& solver, const std::string& field,
+                         bool is_w_block) {
+  if (solver.max_iterations() <= 0 || solver.max_iterations() > 100000) {
+    return Invalid(field + ".max_iterations", "in [1, 100000]",
+                   absl::StrCat(solver.max_iterations()));
+  }
+  if (!std::isfinite(solver.tolerance()) || solver.tolerance() < 0) {
+    return Invalid(field + ".tolerance", ">= 0", absl::StrCat(solver.tolerance()));
+  }
+  if (!is_w_block && solver.solver() == v1::GRAM_PRECONDITIONED) {
+    return Invalid(field + ".solver", "FISTA or PROJECTED_GRADIENT for X-blocks",
+                   "GRAM_PRECONDITIONED");
+  }
+  if (!v1::BlockSolver_IsValid(solver.solver())) {
+    return Invalid(field + ".solver", "a known solver", absl::StrCat(solver.solver()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden) {
+  if (fln.alternations() <= 0 || fln.alternations() > 1000) {
+    return Invalid("schedule.fln.alternations", "in [1, 1000]", absl::StrCat(fln.alternations()));
+  }
+  if (num_hidden > 0) {
+    FLN_RETURN_IF_ERROR(CheckPerLayer(fln.lambda(), "schedule.fln.lambda", num_hidden, true));
+    FLN_RETURN_IF_ERROR(CheckPerLayer(fln.c(), "schedule.fln.c", num_hidden, false));
+  }
+  FLN_RETURN_IF_ERROR(CheckPerLayer(fln.rho_d(), "schedule.fln.rho_d", num_hidden + 1, true));
+  FLN_RETURN_IF_ERROR(CheckPerLayer(fln.rho(), "schedule.fln.rho", num_hidden + 1, true));
+  FLN_RETURN_IF_ERROR(CheckSolver(fln.x_solver(), "schedule.fln.x_solver", false));
+  FLN_RETURN_IF_ERROR(CheckSolver(fln.w_solver(), "schedule.fln.w_solver", true));
+  if (!std::isfinite(fln.initial_bias())) {
+    return Invalid("schedule.fln.initial_bias", "finite", absl::StrCat(fln.initial_bias()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBackprop(const v1::BackpropOptions& bp) {
+  if (!(bp.learning_rate() > 0) || !std::isfinite(bp.learning_rate())) {
+    return Invalid("schedule.backprop.learning_rate", "> 0", absl::StrCat(bp.learning_rate()));
+  }
+  if (!(bp.momentum() >= 0 && bp.momentum() < 1)) {
+    return Invalid("schedule.backprop.momentum", "in [0, 1)", absl::StrCat(bp.momentum()));
+  }
+  if (!(bp.beta1() >= 0 && bp.beta1() < 1)) {
+    return Invalid("schedule.backprop.beta1", "in [0, 1)", absl::StrCat(bp.beta1()));
+  }
+  if (!(bp.beta2() >= 0 && bp.beta2() < 1)) {
+    return Invalid("schedule.backprop.beta2", "in [0, 1)", absl::StrCat(bp.beta2()));
+  }
+  if (!(bp.epsilon() > 0) || !std::isfinite(bp.epsilon())) {
+    return Invalid("schedule.backprop.epsilon", "> 0", absl::StrCat(bp.epsilon()));
+  }
+  if (!(bp.weight_decay() >= 0) || !std::isfinite(bp.weight_decay())) {
+    return Invalid("schedule.backprop.weight_decay", ">= 0", absl::StrCat(bp.weight_decay()));
+  }
+  return absl::OkStatus();
+}
+
+void DefaultSolver(v1::SolverOptions* solver, v1::BlockSolver default_solver,
+                   int default_iterations) {
+  if (solver->solver() == v1::SOLVER_UNSPECIFIED) solver->set_solver(default_solver);
+  if (solver->max_iterations() == 0) solver->set_max_iterations(default_iterations);
+}
+
+}  // namespace
+
+absl::Status ValidateModelSpec(const v1::ModelSpec& spec) {
+  if (spec.input_size() <= 0 || spec.input_size() > (1 << 24)) {
+    return Invalid("model.input_size", "in [1, 16777216]", absl::StrCat(spec.input_size()));
+  }
+  if (spec.layers_size() == 0 || spec.layers_size() > kMaxLayers) {
+    return Invalid("model.layers", absl::StrCat("a list of 1 to ", kMaxLayers, " layers"),
+                   absl::StrCat(spec.layers_size(), " layers"));
+  }
+  int64_t parameters = 0;
+  int64_t fan_in = spec.input_size();
+  for (int l = 0; l < spec.layers_size(); ++l) {
+    const v1::LayerSpec& layer = spec.layers(l);
+    const std::string field = absl::StrCat("model.layers[", l, "]");
+    if (!layer.has_dense()) return Invalid(field, "a dense layer", "an unset layer kind");
+    const int units = layer.dense().units();
+    if (units <= 0 || units > kMaxLayerWidth) {
+      return Invalid(field + ".dense.units", absl::StrCat("in [1, ", kMaxLayerWidth, "]"),
+                     absl::StrCat(units));
+    }
+    parameters += (fan_in + 1) * units;
+    fan_in = units;
+  }
+  if (fan_in < 2) {
+    return Invalid("model.layers[last].dense.units (the class count)", ">= 2",
+                   absl::StrCat(fan_in));
+  }
+  if (parameters > kMaxParameters) {
+    return Invalid("model", absl::StrCat("at most ", kMaxParameters, " parameters"),
+                   absl::StrCat(parameters));
+  }
+  return absl::OkStatus();
+}
+
+v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden) {
+  v1::Schedule out = schedule;
+  if (out.scaling() == v1::SCALING_UNSPECIFIED) out.set_scaling(v1::UNIT_RANGE);
+  if (out.method() == v1::FLN) {
+    v1::FlnOptions* fln = out.mutable_fln();
+    if (fln->alternations() == 0) fln->set_alternations(1);
+    if (fln->lambda().empty()) fln->add_lambda(1.0f);
+    if (fln->c().empty()) {
+      for (int l = 1; l <= num_hidden; ++l) fln->add_c(l == num_hidden ? 10.0f : 1.0f);
+    }
+    if (fln->rho_d().empty()) {
+      for (int l = 0; l <= num_hidden; ++l) fln->add_rho_d(l == 0 ? 10.0f : 100.0f);
+    }
+    if (fln->rho().empty()) fln->add_rho(0.0f);
+    DefaultSolver(fln->mutable_x_solver(), v1::FISTA, 20);
+    DefaultSolver(fln->mutable_w_solver(), v1::GRAM_PRECONDITIONED, 5);
+    if (fln->x_order() == v1::ORDER_UNSPECIFIED) fln->set_x_order(v1::BACKWARD);
+    if (fln->w_order() == v1::ORDER_UNSPECIFIED) fln->set_w_order(v1::FORWARD);
+    if (!fln->has_initial_bias()) fln->set_initial_bias(0.1f);
+  } else if (out.method() == v1::BACKPROP) {
+    v1::BackpropOptions* bp = out.mutable_backprop();
+    if (bp->optimizer() == v1::OPTIMIZER_UNSPECIFIED) bp->set_optimizer(v1::ADAM);
+    if (bp->learning_rate() == 0) {
+      bp->set_learning_rate(bp->optimizer() == v1::ADAM ? 1e-3f : 1e-2f);
+    }
+    if (bp->beta1() == 0) bp->set_beta1(0.9f);
+    if (bp->beta2() == 0) bp->set_beta2(0.999f);
+    if (bp->epsilon() == 0) bp->set_epsilon(1e-8f);
+  }
+  return out;
+}
+
+absl::Status ValidateSchedule(const v1::Schedule& schedule, int num_hidden) {
+  if (schedule.method() != v1::FLN && schedule.method() != v1::BACKPROP) {
+    return Invalid("schedule.method", "FLN or BACKPROP", v1::Method_Name(schedule.method()));
+  }
+  if (schedule.epochs() <= 0 || schedule.epochs() > kMaxEpochs) {
+    return Invalid("schedule.epochs", absl::StrCat("in [1, ", kMaxEpochs, "]"),
+                   absl::StrCat(schedule.epochs()));
+  }
+  if (schedule.batch_size() <= 0 || schedule.batch_size() > kMaxBatchSize) {
+    return Invalid("schedule.batch_size", absl::StrCat("> 0 and <= ", kMaxBatchSize),
+                   absl::StrCat(schedule.batch_size()));
+  }
+  if (schedule.limit_train() < 0) {
+    return Invalid("schedule.limit_train", ">= 0", absl::StrCat(schedule.limit_train()));
+  }
+  if (schedule.early_stopping().patience() < 0) {
+    return Invalid("schedule.early_stopping.patience", ">= 0",
+                   absl::StrCat(schedule.early_stopping().patience()));
+  }
+  if (!v1::FeatureScaling_IsValid(schedule.scaling())) {
+    return Invalid("schedule.scaling", "a known scaling", absl::StrCat(schedule.scaling()));
+  }
+  if (schedule.method() == v1::FLN) return ValidateFln(schedule.fln(), num_hidden);
+  return ValidateBackprop(schedule.backprop());
+}
+
+}  // namespace fln
