@@ -86,6 +86,7 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
                downstream_weight, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu);
   BlockEvent event;
   event.layer = l;
+  event.samples = static_cast<int>(x_[0].cols());
   event.result = SolveBlock(block, ToSolverSettings(options_.x_solver()), &x_[l], &pre_[l]);
   if (block_observer_) block_observer_(event);
 }
@@ -104,6 +105,7 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   BlockEvent event;
   event.is_w_block = true;
   event.layer = l;
+  event.samples = static_cast<int>(x_[0].cols());
   event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l]);
   UnpackAffine(z, &net_->mutable_layer(l));
   if (block_observer_) block_observer_(event);

@@ -26,7 +26,8 @@ namespace fln {
 // Which block just ran, for observers (tests check monotonicity with it).
 struct BlockEvent {
   bool is_w_block = false;
-  int layer = 0;  // X_layer or W_layer
+  int layer = 0;    // X_layer or W_layer
+  int samples = 0;  // batch size m
   BlockSolveResult result;
 };
 

@@ -48,9 +48,12 @@ absl::Status CheckData(const Dataset& data, const Network& net, const std::strin
 }
 
 std::unique_ptr<BatchTrainer> MakeBatchTrainer(const v1::Schedule& schedule, Network* net,
-                                               Collective* collective) {
+                                               Collective* collective,
+                                               const TrainingHooks& hooks) {
   if (schedule.method() == v1::FLN) {
-    return std::make_unique<FlnTrainer>(net, schedule.fln(), collective);
+    auto trainer = std::make_unique<FlnTrainer>(net, schedule.fln(), collective);
+    if (hooks.on_block) trainer->set_block_observer(hooks.on_block);
+    return trainer;
   }
   return std::make_unique<BackpropTrainer>(net, schedule.backprop());
 }
@@ -129,7 +132,7 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
 
   LocalCollective local_collective;
   Collective* collective = hooks.collective != nullptr ? hooks.collective : &local_collective;
-  std::unique_ptr<BatchTrainer> trainer = MakeBatchTrainer(schedule, &net, collective);
+  std::unique_ptr<BatchTrainer> trainer = MakeBatchTrainer(schedule, &net, collective, hooks);
   if (resume != nullptr && schedule.method() == v1::BACKPROP) {
     FLN_RETURN_IF_ERROR(trainer->RestoreState(state));
   }

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "core/collective.h"
 #include "core/dataset.h"
+#include "core/fln_trainer.h"
 #include "proto/model.pb.h"
 
 namespace fln {
@@ -63,6 +64,8 @@ struct TrainingHooks {
   bool report_batches = false;
   // Sums over samples for the W-blocks; null means one process.
   Collective* collective = nullptr;
+  // FLN only: called after every block solve (tracing, FLOP accounting).
+  std::function<void(const BlockEvent&)> on_block;
 };
 
 // Trains `spec` on `train` (raw features; scaled here per the schedule) and

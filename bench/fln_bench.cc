@@ -1,0 +1,269 @@
+// fln_bench: trains FLN or backprop on an IDX dataset (Fashion-MNIST by
+// default) and reports per-epoch accuracy, time and the fraction of the
+// machine's GEMM limit reached.
+//
+//   bazel run -c opt //bench:fln_bench -- --dataset=fashion-mnist \
+//       --model=mlp:300 --method=fln --epochs=5 --threads=2 --seed=1 --json
+#include <omp.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "bench/flop_count.h"
+#include "bench/gemm_probe.h"
+#include "bench/machine_load.h"
+#include "core/idx_reader.h"
+#include "core/model_shorthand.h"
+#include "core/network.h"
+#include "core/train.h"
+#include "core/validation.h"
+#include "google/protobuf/text_format.h"
+
+ABSL_FLAG(std::string, dataset, "fashion-mnist",
+          "'fashion-mnist' (/usr/share/datasets/fashion-mnist) or a folder with the four "
+          "standard IDX files (raw or .gz)");
+ABSL_FLAG(std::string, model, "mlp:300", "mlp:W1[,W2...] or linear");
+ABSL_FLAG(std::string, method, "fln", "fln or backprop");
+ABSL_FLAG(int, epochs, 5, "training epochs");
+ABSL_FLAG(int, threads, 2, "OpenMP threads (also used by the GEMM probe)");
+ABSL_FLAG(uint64_t, seed, 1, "seed for init and data order");
+ABSL_FLAG(bool, json, false, "one JSON object per epoch, then a summary object");
+ABSL_FLAG(int, limit_train, 0, "train on the first N training images (0 = all)");
+ABSL_FLAG(int, limit_test, 0, "test on the first N test images (0 = all)");
+ABSL_FLAG(int, batch_size, 0, "0 = the method's default (FLN 500, backprop 128)");
+ABSL_FLAG(std::string, schedule, "", "text-proto fln.v1.Schedule file; flags below override it");
+ABSL_FLAG(double, lr, 0, "backprop learning rate (0 = default 1e-3)");
+ABSL_FLAG(std::string, optimizer, "adam", "backprop optimizer: adam or sgd");
+ABSL_FLAG(std::string, lambda, "", "FLN lambda per hidden layer, comma-separated");
+ABSL_FLAG(std::string, c, "", "FLN c per lifted layer, comma-separated");
+ABSL_FLAG(std::string, rho_d, "", "FLN proximal weight per layer, comma-separated");
+ABSL_FLAG(std::string, x_solver, "", "fista or pg");
+ABSL_FLAG(std::string, w_solver, "", "gram, fista or pg");
+ABSL_FLAG(int, x_iters, 0, "X-block iteration cap (0 = default)");
+ABSL_FLAG(int, w_iters, 0, "W-block iteration cap (0 = default)");
+ABSL_FLAG(int, alternations, 0, "BCD rounds per batch (0 = default 1)");
+ABSL_FLAG(double, max_load, 0.10,
+          "flag the run as contaminated when other processes used more than this share of the "
+          "machine's CPU");
+
+namespace fln {
+namespace {
+
+constexpr char kFashionMnistDir[] = "/usr/share/datasets/fashion-mnist";
+
+bool ParseFloatList(const std::string& text, google::protobuf::RepeatedField<float>* out) {
+  if (text.empty()) return true;
+  out->Clear();
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    float value;
+    if (!absl::SimpleAtof(item, &value)) return false;
+    out->Add(value);
+  }
+  return true;
+}
+
+v1::BlockSolver SolverByName(const std::string& name) {
+  if (name == "fista") return v1::FISTA;
+  if (name == "pg") return v1::PROJECTED_GRADIENT;
+  if (name == "gram") return v1::GRAM_PRECONDITIONED;
+  return v1::SOLVER_UNSPECIFIED;
+}
+
+absl::StatusOr<v1::Schedule> BuildSchedule() {
+  v1::Schedule schedule;
+  const std::string path = absl::GetFlag(FLAGS_schedule);
+  if (!path.empty()) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || !google::protobuf::TextFormat::ParseFromString(text.str(), &schedule)) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot parse schedule file ", path));
+    }
+  }
+  const std::string method = absl::GetFlag(FLAGS_method);
+  if (method == "fln") {
+    schedule.set_method(v1::FLN);
+  } else if (method == "backprop") {
+    schedule.set_method(v1::BACKPROP);
+  } else {
+    return absl::InvalidArgumentError("--method must be fln or backprop");
+  }
+  schedule.set_epochs(absl::GetFlag(FLAGS_epochs));
+  schedule.set_seed(absl::GetFlag(FLAGS_seed));
+  schedule.set_limit_train(absl::GetFlag(FLAGS_limit_train));
+  int batch = absl::GetFlag(FLAGS_batch_size);
+  if (batch == 0 && schedule.batch_size() == 0) batch = method == "fln" ? 500 : 128;
+  if (batch != 0) schedule.set_batch_size(batch);
+
+  v1::FlnOptions* fln = schedule.mutable_fln();
+  if (!ParseFloatList(absl::GetFlag(FLAGS_lambda), fln->mutable_lambda()) ||
+      !ParseFloatList(absl::GetFlag(FLAGS_c), fln->mutable_c()) ||
+      !ParseFloatList(absl::GetFlag(FLAGS_rho_d), fln->mutable_rho_d())) {
+    return absl::InvalidArgumentError("--lambda, --c and --rho_d take comma-separated numbers");
+  }
+  if (!absl::GetFlag(FLAGS_x_solver).empty()) {
+    fln->mutable_x_solver()->set_solver(SolverByName(absl::GetFlag(FLAGS_x_solver)));
+  }
+  if (!absl::GetFlag(FLAGS_w_solver).empty()) {
+    fln->mutable_w_solver()->set_solver(SolverByName(absl::GetFlag(FLAGS_w_solver)));
+  }
+  if (absl::GetFlag(FLAGS_x_iters) > 0) {
+    fln->mutable_x_solver()->set_max_iterations(absl::GetFlag(FLAGS_x_iters));
+  }
+  if (absl::GetFlag(FLAGS_w_iters) > 0) {
+    fln->mutable_w_solver()->set_max_iterations(absl::GetFlag(FLAGS_w_iters));
+  }
+  if (absl::GetFlag(FLAGS_alternations) > 0) fln->set_alternations(absl::GetFlag(FLAGS_alternations));
+  if (absl::GetFlag(FLAGS_lr) > 0) {
+    schedule.mutable_backprop()->set_learning_rate(static_cast<float>(absl::GetFlag(FLAGS_lr)));
+  }
+  schedule.mutable_backprop()->set_optimizer(absl::GetFlag(FLAGS_optimizer) == "sgd"
+                                                 ? v1::SGD_MOMENTUM
+                                                 : v1::ADAM);
+  if (schedule.backprop().optimizer() == v1::SGD_MOMENTUM &&
+      schedule.backprop().momentum() == 0) {
+    schedule.mutable_backprop()->set_momentum(0.9f);
+  }
+  return schedule;
+}
+
+std::string JsonList(const std::vector<double>& values) {
+  return absl::StrCat("[", absl::StrJoin(values, ",", [](std::string* out, double v) {
+                        absl::StrAppend(out, absl::StrFormat("%.6g", v));
+                      }), "]");
+}
+
+int Run() {
+  const bool json = absl::GetFlag(FLAGS_json);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  omp_set_num_threads(threads);
+
+  std::string dir = absl::GetFlag(FLAGS_dataset);
+  if (dir == "fashion-mnist") dir = kFashionMnistDir;
+  absl::StatusOr<TrainTestSplit> data = LoadIdxDirectory(dir);
+  if (!data.ok()) {
+    std::cerr << "fln_bench: " << data.status() << "\n";
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_limit_test) > 0) {
+    data->test = TakeFirst(data->test, absl::GetFlag(FLAGS_limit_test));
+  }
+  const int classes = std::max(data->train.num_classes, data->test.num_classes);
+  absl::StatusOr<v1::ModelSpec> spec =
+      ParseModelShorthand(absl::GetFlag(FLAGS_model), data->train.num_features(), classes);
+  absl::StatusOr<v1::Schedule> schedule = BuildSchedule();
+  if (!spec.ok() || !schedule.ok()) {
+    std::cerr << "fln_bench: " << (spec.ok() ? schedule.status() : spec.status()) << "\n";
+    return 1;
+  }
+  const Network shape = Network::Create(*spec).value();
+  const std::vector<int> widths = shape.widths();
+  const bool fln = schedule->method() == v1::FLN;
+  const v1::Schedule resolved = WithDefaults(*schedule, shape.num_hidden());
+  const bool gram = resolved.fln().w_solver().solver() == v1::GRAM_PRECONDITIONED;
+
+  // The probe runs before training, with the same threads and GEMM.
+  const double peak_gflops = MeasureGemmGflops(1024, 1024, 1024, 5);
+  const std::string method = fln ? "fln" : "backprop";
+  const int train_samples = resolved.limit_train() > 0
+                                ? std::min(resolved.limit_train(), data->train.num_samples())
+                                : data->train.num_samples();
+
+  double block_flops = 0;
+  TrainingHooks hooks;
+  hooks.on_block = [&](const BlockEvent& event) {
+    block_flops += FlnBlockFlops(event, widths, gram);
+  };
+  double total_flops = 0, last_seconds = 0, best_accuracy = 0, last_accuracy = 0;
+  int epochs_done = 0;
+  LoadMonitor load;
+  hooks.on_progress = [&](const ProgressReport& r) {
+    const double epoch_flops = fln ? block_flops + ForwardFlops(widths, train_samples)
+                                   : BackpropFlops(widths, train_samples);
+    block_flops = 0;
+    total_flops += epoch_flops;
+    const double epoch_seconds = r.elapsed_seconds - last_seconds;
+    last_seconds = r.elapsed_seconds;
+    const double gflops = epoch_flops / epoch_seconds / 1e9;
+    epochs_done = r.epoch;
+    last_accuracy = r.test_accuracy;
+    best_accuracy = std::max(best_accuracy, r.test_accuracy);
+    if (json) {
+      std::string line = absl::StrFormat(
+          "{\"method\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,\"epoch_seconds\":%.3f,"
+          "\"train_loss\":%.5f,\"train_accuracy\":%.4f,\"test_loss\":%.5f,"
+          "\"test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_fraction\":%.3f",
+          method, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss, r.train_accuracy,
+          r.test_loss, r.test_accuracy, gflops, gflops / peak_gflops);
+      if (fln) {
+        absl::StrAppendFormat(&line, ",\"lifted_objective\":%.6g,\"layer_gaps\":%s",
+                              r.lifted_objective, JsonList(r.layer_gaps));
+      }
+      std::cout << line << "}" << std::endl;
+    } else {
+      std::cout << absl::StrFormat(
+                       "%s epoch %d: %.2f s (%.2f s/epoch), train loss %.4f, train acc %.2f%%, "
+                       "test acc %.2f%%, %.1f GFLOP/s (%.0f%% of GEMM peak)%s",
+                       method, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,
+                       100 * r.train_accuracy, 100 * r.test_accuracy, gflops,
+                       100 * gflops / peak_gflops,
+                       fln ? absl::StrFormat(", lifted objective %.4f", r.lifted_objective) : "")
+                << std::endl;
+    }
+  };
+
+  absl::StatusOr<v1::Checkpoint> result =
+      Train(*spec, *schedule, data->train, &data->test, hooks);
+  if (!result.ok()) {
+    std::cerr << "fln_bench: " << result.status() << "\n";
+    return 1;
+  }
+  const double other_load = load.OtherProcessesShare();
+  const bool contaminated = other_load > absl::GetFlag(FLAGS_max_load);
+  const double seconds_per_epoch = epochs_done > 0 ? last_seconds / epochs_done : 0;
+  const double achieved = last_seconds > 0 ? total_flops / last_seconds / 1e9 : 0;
+  if (json) {
+    std::cout << absl::StrFormat(
+                     "{\"summary\":true,\"method\":\"%s\",\"model\":\"%s\",\"epochs\":%d,"
+                     "\"batch_size\":%d,\"threads\":%d,\"seed\":%d,\"train_samples\":%d,"
+                     "\"seconds\":%.3f,\"seconds_per_epoch\":%.3f,\"final_test_accuracy\":%.4f,"
+                     "\"best_test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_gflops\":%.1f,"
+                     "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
+                     "\"contaminated\":%s,\"machine\":\"%s\"}",
+                     method, absl::GetFlag(FLAGS_model), epochs_done, resolved.batch_size(),
+                     threads, absl::GetFlag(FLAGS_seed), train_samples, last_seconds,
+                     seconds_per_epoch, last_accuracy, best_accuracy, achieved, peak_gflops,
+                     achieved / peak_gflops, other_load, contaminated ? "true" : "false",
+                     MachineDescription())
+              << std::endl;
+  } else {
+    std::cout << absl::StrFormat(
+                     "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
+                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe, %d threads, other "
+                     "processes %.0f%% CPU%s",
+                     method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
+                     100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
+                     threads, 100 * other_load, contaminated ? " (CONTAMINATED: busy machine)" : "")
+              << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace fln
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return fln::Run();
+}

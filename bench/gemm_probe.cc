@@ -1,0 +1,24 @@
+#include "bench/gemm_probe.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/matrix.h"
+
+namespace fln {
+
+double MeasureGemmGflops(int m, int k, int n, int repeats) {
+  const Matrix a = Matrix::Random(m, k), b = Matrix::Random(k, n);
+  Matrix c(m, n);
+  c.noalias() = a * b;  // warm up caches and thread pools
+  double best = 1e30;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    c.noalias() = a * b;
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return 2.0 * m * k * n / best / 1e9;
+}
+
+}  // namespace fln

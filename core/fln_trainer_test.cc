@@ -1,0 +1,133 @@
+#include "core/fln_trainer.h"
+
+#include <cmath>
+
+#include "core/evaluation.h"
+#include "core/fenchel.h"
+#include "core/one_hot.h"
+#include "core/rng.h"
+#include "core/softmax.h"
+#include "core/validation.h"
+#include "gtest/gtest.h"
+#include "tests/teacher_dataset.h"
+
+namespace fln {
+namespace {
+
+v1::ModelSpec Mlp(int input, std::vector<int> hidden, int classes) {
+  v1::ModelSpec spec;
+  spec.set_input_size(input);
+  for (int units : hidden) spec.add_layers()->mutable_dense()->set_units(units);
+  spec.add_layers()->mutable_dense()->set_units(classes);
+  return spec;
+}
+
+v1::FlnOptions Options(int num_hidden, float last_c) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::FLN);
+  schedule.mutable_fln()->add_c(1.0f);
+  for (int l = 1; l < num_hidden; ++l) schedule.mutable_fln()->add_c(1.0f);
+  if (num_hidden > 0) schedule.mutable_fln()->set_c(num_hidden - 1, last_c);
+  schedule.mutable_fln()->add_rho_d(1.0f);
+  return WithDefaults(schedule, num_hidden).fln();
+}
+
+// No block solve may increase the lifted objective F (c = 1 on hidden
+// X-blocks, so every block minimises F itself; fln-math.md section 4).
+TEST(FlnTrainerTest, NoBlockSolveIncreasesTheLiftedObjective) {
+  const TeacherData data = MakeTeacherData(8, 12, 3, 64, 1, 5);
+  for (v1::BlockSolver w_solver : {v1::GRAM_PRECONDITIONED, v1::FISTA, v1::PROJECTED_GRADIENT}) {
+    Network net = Network::Create(Mlp(8, {10, 7}, 3)).value();
+    Rng rng(1);
+    net.InitGlorotUniform(0.1f, &rng);
+    v1::FlnOptions options = Options(2, 10.0f);
+    options.mutable_w_solver()->set_solver(w_solver);
+    options.set_alternations(3);
+    LocalCollective collective;
+    FlnTrainer trainer(&net, options, &collective);
+
+    Matrix one_hot;
+    OneHot(data.train.labels, 3, &one_hot);
+    const Network* anchor = nullptr;
+    Network anchor_copy = net;
+    double previous = -1;
+    int blocks = 0;
+    trainer.set_block_observer([&](const BlockEvent& event) {
+      EXPECT_LE(event.result.final_objective, event.result.initial_objective);
+      const double f = EvaluateLiftedObjective(net, trainer.lifted(), one_hot,
+                                               trainer.hyperparameters(), *anchor)
+                           .total;
+      if (previous >= 0) {
+        EXPECT_LE(f, previous * (1 + 1e-6)) << "block " << blocks << " (W=" << event.is_w_block
+                                            << ", layer " << event.layer << ")";
+      }
+      previous = f;
+      ++blocks;
+    });
+    for (int batch = 0; batch < 3; ++batch) {
+      anchor_copy = net;  // the trainer anchors at the weights it starts from
+      anchor = &anchor_copy;
+      previous = -1;
+      BatchStats stats;
+      ASSERT_TRUE(trainer.TrainBatch(data.train.features, one_hot, &stats).ok());
+      EXPECT_NEAR(stats.lifted_objective, previous, 1e-4 * previous);
+    }
+    EXPECT_EQ(blocks, 3 * 3 * (2 + 3));  // batches * alternations * (X + W blocks)
+  }
+}
+
+TEST(FlnTrainerTest, LiftedObjectiveAtWarmStartIsTheWeightedLoss) {
+  const TeacherData data = MakeTeacherData(8, 12, 3, 32, 1, 6);
+  Network net = Network::Create(Mlp(8, {10}, 3)).value();
+  Rng rng(2);
+  net.InitGlorotUniform(0.1f, &rng);
+  v1::FlnOptions options = Options(1, 10.0f);
+  LocalCollective collective;
+  FlnTrainer trainer(&net, options, &collective);
+  Matrix one_hot;
+  OneHot(data.train.labels, 3, &one_hot);
+  const Network before = net;
+  bool checked = false;
+  trainer.set_block_observer([&](const BlockEvent& event) {
+    if (checked) return;
+    checked = true;
+    // The first block starts from the warm start: F = c_L * loss, gaps 0.
+    std::vector<Matrix> x;
+    Matrix logits;
+    before.Forward(data.train.features, &x, &logits);
+    const double loss = CrossEntropyPerColumn(logits, one_hot).cast<double>().sum();
+    const LiftedObjective f =
+        EvaluateLiftedObjective(before, x, one_hot, trainer.hyperparameters(), before);
+    EXPECT_EQ(f.gaps[0], 0.0);
+    EXPECT_NEAR(f.total, 10.0 * loss, 1e-5 * f.total);
+    EXPECT_NEAR(event.result.initial_objective, 10.0 * loss, 1e-4 * f.total)
+        << "the X_1 block objective at the warm start is c_L * CE + lambda * B = c_L * CE";
+  });
+  BatchStats stats;
+  ASSERT_TRUE(trainer.TrainBatch(data.train.features, one_hot, &stats).ok());
+  EXPECT_TRUE(checked);
+}
+
+TEST(FlnTrainerTest, SameSeedGivesIdenticalWeights) {
+  const TeacherData data = MakeTeacherData(8, 12, 3, 64, 1, 7);
+  Matrix one_hot;
+  OneHot(data.train.labels, 3, &one_hot);
+  auto run = [&]() {
+    Network net = Network::Create(Mlp(8, {10}, 3)).value();
+    Rng rng(42);
+    net.InitGlorotUniform(0.1f, &rng);
+    LocalCollective collective;
+    FlnTrainer trainer(&net, Options(1, 10.0f), &collective);
+    BatchStats stats;
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(trainer.TrainBatch(data.train.features, one_hot, &stats).ok());
+    return net;
+  };
+  const Network a = run(), b = run();
+  for (int l = 0; l < a.num_layers(); ++l) {
+    EXPECT_TRUE(a.layer(l).weight == b.layer(l).weight);
+    EXPECT_TRUE(a.layer(l).bias == b.layer(l).bias);
+  }
+}
+
+}  // namespace
+}  // namespace fln
