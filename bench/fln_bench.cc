@@ -6,6 +6,10 @@
 //       --model=mlp:300 --method=fln --epochs=5 --threads=2 --seed=1 --json
 #include <omp.h>
 
+#include <array>
+#include <chrono>
+#include <map>
+
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -53,6 +57,9 @@ ABSL_FLAG(std::string, w_solver, "", "gram, fista or pg");
 ABSL_FLAG(int, x_iters, 0, "X-block iteration cap (0 = default)");
 ABSL_FLAG(int, w_iters, 0, "W-block iteration cap (0 = default)");
 ABSL_FLAG(int, alternations, 0, "BCD rounds per batch (0 = default 1)");
+ABSL_FLAG(bool, profile, false,
+          "print seconds and iterations per FLN block (time between block completions; the "
+          "first block of a batch also carries the warm start)");
 ABSL_FLAG(double, max_load, 0.10,
           "flag the run as contaminated when other processes used more than this share of the "
           "machine's CPU");
@@ -182,8 +189,17 @@ int Run() {
 
   double block_flops = 0;
   TrainingHooks hooks;
+  // Per block name ("X1", "W0", ...): seconds, iterations and solves.
+  std::map<std::string, std::array<double, 3>> profile;
+  auto last_block_end = std::chrono::steady_clock::now();
   hooks.on_block = [&](const BlockEvent& event) {
     block_flops += FlnBlockFlops(event, widths, gram);
+    const auto now = std::chrono::steady_clock::now();
+    auto& entry = profile[absl::StrCat(event.is_w_block ? "W" : "X", event.layer)];
+    entry[0] += std::chrono::duration<double>(now - last_block_end).count();
+    entry[1] += event.result.iterations;
+    entry[2] += 1;
+    last_block_end = now;
   };
   double total_flops = 0, last_seconds = 0, best_accuracy = 0, last_accuracy = 0;
   int epochs_done = 0;
@@ -193,6 +209,14 @@ int Run() {
                                    : BackpropFlops(widths, train_samples);
     block_flops = 0;
     total_flops += epoch_flops;
+    if (absl::GetFlag(FLAGS_profile)) {
+      for (const auto& [name, entry] : profile) {
+        std::cerr << absl::StrFormat("  %s: %.3f s, %.1f iterations per solve\n", name, entry[0],
+                                     entry[1] / entry[2]);
+      }
+      profile.clear();
+    }
+    last_block_end = std::chrono::steady_clock::now();
     const double epoch_seconds = r.elapsed_seconds - last_seconds;
     last_seconds = r.elapsed_seconds;
     const double gflops = epoch_flops / epoch_seconds / 1e9;

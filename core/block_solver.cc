@@ -21,9 +21,13 @@ Eigen::Index GroupCount(GroupAxis axis, const Matrix& z) {
 // extrapolates both Z and A(Z).
 void Extrapolate(GroupAxis axis, const Vector& coef, const Matrix& a, const Matrix& b,
                  Matrix* out) {
+  out->resize(a.rows(), a.cols());
   switch (axis) {
     case GroupAxis::kColumns:
-      *out = a + (a - b) * coef.asDiagonal();
+#pragma omp parallel for schedule(static) if (a.size() > 32768)
+      for (Eigen::Index j = 0; j < a.cols(); ++j) {
+        out->col(j) = a.col(j) + coef(j) * (a.col(j) - b.col(j));
+      }
       break;
     case GroupAxis::kRows:
       *out = a + coef.asDiagonal() * (a - b);
@@ -34,23 +38,27 @@ void Extrapolate(GroupAxis axis, const Vector& coef, const Matrix& a, const Matr
   }
 }
 
-// dst's group g = src's group g.
-void CopyGroup(GroupAxis axis, Eigen::Index g, const Matrix& src, Matrix* dst) {
+// Swaps group g of a and b.
+void SwapGroup(GroupAxis axis, Eigen::Index g, Matrix* a, Matrix* b) {
   switch (axis) {
-    case GroupAxis::kColumns: dst->col(g) = src.col(g); break;
-    case GroupAxis::kRows: dst->row(g) = src.row(g); break;
-    case GroupAxis::kWhole: *dst = src; break;
+    case GroupAxis::kColumns: a->col(g).swap(b->col(g)); break;
+    case GroupAxis::kRows: a->row(g).swap(b->row(g)); break;
+    case GroupAxis::kWhole: a->swap(*b); break;
   }
 }
 
 }  // namespace
 
 BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
-                            Matrix* z_io, Matrix* p_out) {
+                            Matrix* z_io, Matrix* p_io, bool p_is_current) {
   const GroupAxis axis = problem.axis();
   Matrix x = std::move(*z_io);
   Matrix px;
-  problem.Map(x, &px);
+  if (p_io != nullptr && p_is_current) {
+    px = std::move(*p_io);
+  } else {
+    problem.Map(x, &px);
+  }
   Vector fx;
   problem.GroupObjectives(x, px, &fx);
 
@@ -62,7 +70,7 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
   Vector t = Vector::Ones(groups);         // FISTA sequence per group
   Vector momentum = Vector::Zero(groups);  // extrapolation coefficient
   Matrix y = x, py = px;
-  Matrix grad, z, pz, x_prev, px_prev;
+  Matrix grad, z, pz;
   Vector fz;
 
   for (int it = 0; it < settings.max_iterations; ++it) {
@@ -73,13 +81,13 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
     ++result.iterations;
 
     const bool stepped_from_x = momentum.isZero();
-    x_prev = x;
-    px_prev = px;
     bool any_accepted = false;
     for (Eigen::Index g = 0; g < groups; ++g) {
       if (fz(g) <= fx(g)) {
-        CopyGroup(axis, g, z, &x);
-        CopyGroup(axis, g, pz, &px);
+        // Accept: x takes z's group and z keeps the previous x for the
+        // extrapolation below.
+        SwapGroup(axis, g, &x, &z);
+        SwapGroup(axis, g, &px, &pz);
         fx(g) = fz(g);
         any_accepted = true;
         if (settings.accelerate) {
@@ -100,18 +108,15 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
     // float precision.
     if (!any_accepted && stepped_from_x) break;
     if (settings.tolerance > 0 && decrease <= settings.tolerance * std::abs(objective)) break;
+    if (it + 1 == settings.max_iterations) break;
 
-    if (settings.accelerate) {
-      Extrapolate(axis, momentum, x, x_prev, &y);
-      Extrapolate(axis, momentum, px, px_prev, &py);
-    } else {
-      y = x;
-      py = px;
-    }
+    // y = x + momentum (x - x_previous); rejected groups have momentum 0.
+    Extrapolate(axis, momentum, x, z, &y);
+    Extrapolate(axis, momentum, px, pz, &py);
   }
   result.final_objective = objective;
   *z_io = std::move(x);
-  if (p_out != nullptr) *p_out = std::move(px);
+  if (p_io != nullptr) *p_io = std::move(px);
   return result;
 }
 

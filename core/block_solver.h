@@ -62,9 +62,10 @@ struct BlockSolveResult {
 };
 
 // Minimises `problem` starting from *z, which receives the solution. If `p`
-// is non-null it receives A(solution) (saves the caller one product).
+// is non-null it receives A(solution); if also `p_is_current`, *p already
+// holds A(*z) on entry and the solver skips that product.
 BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
-                            Matrix* z, Matrix* p = nullptr);
+                            Matrix* z, Matrix* p = nullptr, bool p_is_current = false);
 
 // Largest eigenvalue of m^T m (squared spectral norm of m) by power
 // iteration from a fixed start, so the result is deterministic. Slightly

@@ -29,8 +29,10 @@ inline float FenchelDivergence(float u, float v) {
   return u > 0.0f ? 0.5f * (v - u) * (v - u) : v * (0.5f * v - u);
 }
 
-// Elementwise B(pre, post) as an Eigen array expression (same formula).
-inline auto FenchelDivergenceArray(const Matrix& pre, const Matrix& post) {
+// Elementwise B(pre, post) as an Eigen array expression (same formula), for
+// matrices, columns or any other same-shape float expressions.
+template <typename Pre, typename Post>
+auto FenchelDivergenceArray(const Eigen::MatrixBase<Pre>& pre, const Eigen::MatrixBase<Post>& post) {
   return (pre.array() > 0.0f)
       .select(0.5f * (post.array() - pre.array()).square(),
               post.array() * (0.5f * post.array() - pre.array()));

@@ -8,6 +8,9 @@
 namespace fln {
 namespace {
 
+// Below this many elements, OpenMP overhead outweighs the work.
+constexpr Eigen::Index kParallelElements = 32768;
+
 // Curvature bound of the data term per unit weight: B(., v) has second
 // derivative <= 1; softmax cross-entropy's Hessian is <= 1/2 (Bohning).
 float CurvatureBound(DataTerm term) { return term == DataTerm::kFenchelRelu ? 1.0f : 0.5f; }
@@ -44,27 +47,49 @@ void XBlock::Map(const Matrix& z, Matrix* p) const {
   p->colwise() += layer_.bias;
 }
 
+// The X-block's element-wise work is a few passes over n_l x m matrices per
+// iteration; it is fused per column and spread over the OpenMP threads
+// (the block is separable over samples).
 void XBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const {
-  Vector downstream;
-  if (downstream_ == DataTerm::kFenchelRelu) {
-    downstream = FenchelDivergenceArray(p, target_).colwise().sum().transpose().matrix();
-  } else {
-    downstream = CrossEntropyPerColumn(p, target_);
+  values->resize(z.cols());
+  const bool relu = downstream_ == DataTerm::kFenchelRelu;
+#pragma omp parallel for schedule(static) if (z.size() > kParallelElements)
+  for (Eigen::Index j = 0; j < z.cols(); ++j) {
+    const float upstream = FenchelDivergenceArray(upstream_.col(j), z.col(j)).sum();
+    const float downstream = relu ? FenchelDivergenceArray(p.col(j), target_.col(j)).sum()
+                                  : CrossEntropyColumn(p.col(j), target_.col(j));
+    (*values)(j) = upstream_weight_ * upstream + downstream_weight_ * downstream;
   }
-  const Vector upstream = FenchelDivergenceArray(upstream_, z).colwise().sum().transpose().matrix();
-  *values = upstream_weight_ * upstream + downstream_weight_ * downstream;
 }
 
 void XBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
-  Matrix residual;
-  DataTermResidual(downstream_, p, target_, &residual);
+  Matrix residual(p.rows(), p.cols());
+  const bool relu = downstream_ == DataTerm::kFenchelRelu;
+#pragma omp parallel for schedule(static) if (p.size() > kParallelElements)
+  for (Eigen::Index j = 0; j < p.cols(); ++j) {
+    if (relu) {
+      residual.col(j) = downstream_weight_ * (p.col(j).cwiseMax(0.0f) - target_.col(j));
+    } else {
+      const float max_value = p.col(j).maxCoeff();
+      residual.col(j) = (p.col(j).array() - max_value).exp().matrix();
+      residual.col(j) *= downstream_weight_ / residual.col(j).sum();
+      residual.col(j) -= downstream_weight_ * target_.col(j);
+    }
+  }
   grad->noalias() = layer_.weight.transpose() * residual;
-  *grad *= downstream_weight_;
-  *grad += upstream_weight_ * (z - upstream_);
+#pragma omp parallel for schedule(static) if (z.size() > kParallelElements)
+  for (Eigen::Index j = 0; j < z.cols(); ++j) {
+    grad->col(j) += upstream_weight_ * (z.col(j) - upstream_.col(j));
+  }
 }
 
 void XBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
-  *z = (y - grad / lipschitz_).cwiseMax(0.0f);  // projection onto X >= 0
+  z->resize(y.rows(), y.cols());
+  const float step = 1.0f / lipschitz_;
+#pragma omp parallel for schedule(static) if (y.size() > kParallelElements)
+  for (Eigen::Index j = 0; j < y.cols(); ++j) {
+    z->col(j) = (y.col(j) - step * grad.col(j)).cwiseMax(0.0f);  // projection onto X >= 0
+  }
 }
 
 WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,

@@ -87,7 +87,8 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   BlockEvent event;
   event.layer = l;
   event.samples = static_cast<int>(x_[0].cols());
-  event.result = SolveBlock(block, ToSolverSettings(options_.x_solver()), &x_[l], &pre_[l]);
+  event.result = SolveBlock(block, ToSolverSettings(options_.x_solver()), &x_[l], &pre_[l],
+                            /*p_is_current=*/true);
   if (block_observer_) block_observer_(event);
 }
 
@@ -106,7 +107,8 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   event.is_w_block = true;
   event.layer = l;
   event.samples = static_cast<int>(x_[0].cols());
-  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l]);
+  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l],
+                            /*p_is_current=*/true);
   UnpackAffine(z, &net_->mutable_layer(l));
   if (block_observer_) block_observer_(event);
 }

@@ -5,6 +5,7 @@
 #ifndef FLN_CORE_SOFTMAX_H_
 #define FLN_CORE_SOFTMAX_H_
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -21,6 +22,14 @@ Vector CrossEntropyPerColumn(const Matrix& logits, const Matrix& one_hot);
 
 // Same against integer labels. REQUIRES: labels.size() == logits.cols().
 Vector CrossEntropyPerColumn(const Matrix& logits, const std::vector<int32_t>& labels);
+
+// Cross-entropy of one column of logits against a one-hot column.
+template <typename Logits, typename OneHot>
+float CrossEntropyColumn(const Eigen::MatrixBase<Logits>& logits,
+                         const Eigen::MatrixBase<OneHot>& one_hot) {
+  const float max_value = logits.maxCoeff();
+  return max_value + std::log((logits.array() - max_value).exp().sum()) - logits.dot(one_hot);
+}
 
 // Index of the largest logit in each column (ties -> lowest index).
 std::vector<int32_t> ArgmaxColumns(const Matrix& logits);

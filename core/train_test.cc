@@ -1,0 +1,198 @@
+#include "core/train.h"
+
+#include <atomic>
+#include <vector>
+
+#include "core/network.h"
+#include "core/tensor_proto.h"
+#include "gtest/gtest.h"
+#include "tests/teacher_dataset.h"
+
+namespace fln {
+namespace {
+
+v1::ModelSpec Mlp(int input, int hidden, int classes) {
+  v1::ModelSpec spec;
+  spec.set_input_size(input);
+  spec.add_layers()->mutable_dense()->set_units(hidden);
+  spec.add_layers()->mutable_dense()->set_units(classes);
+  return spec;
+}
+
+v1::Schedule FlnSchedule(int epochs) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::FLN);
+  schedule.set_epochs(epochs);
+  schedule.set_batch_size(100);
+  schedule.set_seed(3);
+  schedule.mutable_fln()->add_rho_d(1.0f);
+  return schedule;
+}
+
+v1::Schedule AdamSchedule(int epochs) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::BACKPROP);
+  schedule.set_epochs(epochs);
+  schedule.set_batch_size(50);
+  schedule.set_seed(3);
+  schedule.mutable_backprop()->set_learning_rate(1e-2f);
+  return schedule;
+}
+
+class TrainTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new TeacherData(MakeTeacherData(5, 4, 3, 4000, 1000, 21));
+  }
+  static void TearDownTestSuite() { delete data_; }
+  static TeacherData* data_;
+};
+TeacherData* TrainTest::data_ = nullptr;
+
+TEST_F(TrainTest, FlnLearnsATeacherNetwork) {
+  std::vector<ProgressReport> reports;
+  TrainingHooks hooks;
+  hooks.on_progress = [&](const ProgressReport& r) { reports.push_back(r); };
+  v1::Schedule schedule = FlnSchedule(30);
+  schedule.mutable_fln()->add_c(1.0f);
+  absl::StatusOr<v1::Checkpoint> result =
+      Train(Mlp(5, 64, 3), schedule, data_->train, &data_->test, hooks);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(reports.size(), 30u);
+  EXPECT_GE(reports.back().test_accuracy, 0.95);
+  EXPECT_GT(reports.back().lifted_objective, 0.0);
+  EXPECT_EQ(reports.back().layer_gaps.size(), 1u);
+  EXPECT_LT(reports.back().train_loss, reports.front().train_loss);
+  EXPECT_EQ(result->state().epochs_completed(), 30);
+}
+
+TEST_F(TrainTest, BackpropLearnsATeacherNetwork) {
+  std::vector<ProgressReport> reports;
+  TrainingHooks hooks;
+  hooks.on_progress = [&](const ProgressReport& r) { reports.push_back(r); };
+  absl::StatusOr<v1::Checkpoint> result =
+      Train(Mlp(5, 64, 3), AdamSchedule(30), data_->train, &data_->test, hooks);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GE(reports.back().test_accuracy, 0.95);
+  EXPECT_LT(reports.back().lifted_objective, 0.0);  // not reported for backprop
+}
+
+void ExpectSameWeights(const v1::Checkpoint& a, const v1::Checkpoint& b) {
+  ASSERT_EQ(a.layers_size(), b.layers_size());
+  for (int l = 0; l < a.layers_size(); ++l) {
+    EXPECT_EQ(a.layers(l).weight().SerializeAsString(), b.layers(l).weight().SerializeAsString())
+        << "layer " << l;
+    EXPECT_EQ(a.layers(l).bias().SerializeAsString(), b.layers(l).bias().SerializeAsString());
+  }
+}
+
+TEST_F(TrainTest, SameSeedGivesBitIdenticalRuns) {
+  for (const v1::Schedule& schedule : {FlnSchedule(2), AdamSchedule(2)}) {
+    absl::StatusOr<v1::Checkpoint> a = Train(Mlp(5, 16, 3), schedule, data_->train, nullptr, {});
+    absl::StatusOr<v1::Checkpoint> b = Train(Mlp(5, 16, 3), schedule, data_->train, nullptr, {});
+    ASSERT_TRUE(a.ok() && b.ok());
+    ExpectSameWeights(*a, *b);
+  }
+}
+
+TEST_F(TrainTest, DifferentSeedsGiveDifferentRuns) {
+  v1::Schedule other = FlnSchedule(1);
+  other.set_seed(4);
+  absl::StatusOr<v1::Checkpoint> a = Train(Mlp(5, 16, 3), FlnSchedule(1), data_->train, nullptr, {});
+  absl::StatusOr<v1::Checkpoint> b = Train(Mlp(5, 16, 3), other, data_->train, nullptr, {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->layers(0).weight().SerializeAsString(), b->layers(0).weight().SerializeAsString());
+}
+
+TEST_F(TrainTest, ResumedRunEqualsUninterruptedRun) {
+  for (const v1::Schedule& schedule : {FlnSchedule(4), AdamSchedule(4)}) {
+    absl::StatusOr<v1::Checkpoint> full =
+        Train(Mlp(5, 16, 3), schedule, data_->train, &data_->test, {});
+    ASSERT_TRUE(full.ok());
+
+    // Interrupt after epoch 2 by failing the checkpoint hook, keeping the
+    // checkpoint it was handed, as a server killed after that write would.
+    v1::Checkpoint saved;
+    TrainingHooks hooks;
+    hooks.on_checkpoint = [&](const v1::Checkpoint& c) {
+      saved = c;
+      return c.state().epochs_completed() == 2 ? absl::AbortedError("killed") : absl::OkStatus();
+    };
+    ASSERT_EQ(Train(Mlp(5, 16, 3), schedule, data_->train, &data_->test, hooks).status().code(),
+              absl::StatusCode::kAborted);
+    ASSERT_EQ(saved.state().epochs_completed(), 2);
+
+    // Through the wire format, as a checkpoint file would be.
+    v1::Checkpoint reloaded;
+    ASSERT_TRUE(reloaded.ParseFromString(saved.SerializeAsString()));
+    std::vector<int> resumed_epochs;
+    TrainingHooks resume_hooks;
+    resume_hooks.on_progress = [&](const ProgressReport& r) { resumed_epochs.push_back(r.epoch); };
+    absl::StatusOr<v1::Checkpoint> resumed = Train(v1::ModelSpec(), v1::Schedule(), data_->train,
+                                                   &data_->test, resume_hooks, &reloaded);
+    ASSERT_TRUE(resumed.ok()) << resumed.status();
+    EXPECT_EQ(resumed_epochs, (std::vector<int>{3, 4}));
+    ExpectSameWeights(*full, *resumed);
+  }
+}
+
+TEST_F(TrainTest, CancellationStopsBeforeTheNextBatch) {
+  std::atomic<bool> cancel{false};
+  int batches = 0;
+  TrainingHooks hooks;
+  hooks.cancel = &cancel;
+  hooks.report_batches = true;
+  hooks.on_progress = [&](const ProgressReport& r) {
+    ++batches;
+    if (r.batch == 3) cancel = true;
+  };
+  const absl::Status status =
+      Train(Mlp(5, 16, 3), FlnSchedule(5), data_->train, nullptr, hooks).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(batches, 3);
+}
+
+TEST_F(TrainTest, EarlyStoppingHonoursPatience) {
+  v1::Schedule schedule = AdamSchedule(50);
+  schedule.mutable_early_stopping()->set_patience(2);
+  schedule.mutable_early_stopping()->set_min_delta(0.5f);  // nothing improves by 50 points
+  int epochs = 0;
+  TrainingHooks hooks;
+  hooks.on_progress = [&](const ProgressReport&) { ++epochs; };
+  ASSERT_TRUE(Train(Mlp(5, 16, 3), schedule, data_->train, &data_->test, hooks).ok());
+  EXPECT_EQ(epochs, 3);  // epoch 1 sets the best, 2 and 3 do not beat it by 0.5
+}
+
+TEST_F(TrainTest, RejectsBadRequestsWithTheFieldName) {
+  v1::Schedule zero_batch = FlnSchedule(1);
+  zero_batch.set_batch_size(0);
+  absl::Status status = Train(Mlp(5, 16, 3), zero_batch, data_->train, nullptr, {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("schedule.batch_size"), std::string::npos) << status;
+
+  v1::Schedule negative_lambda = FlnSchedule(1);
+  negative_lambda.mutable_fln()->add_lambda(-1.0f);
+  status = Train(Mlp(5, 16, 3), negative_lambda, data_->train, nullptr, {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("schedule.fln.lambda[0]"), std::string::npos) << status;
+
+  status = Train(Mlp(6, 16, 3), FlnSchedule(1), data_->train, nullptr, {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("input_size"), std::string::npos) << status;
+
+  status = Train(Mlp(5, 16, 2), FlnSchedule(1), data_->train, nullptr, {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("output classes"), std::string::npos) << status;
+}
+
+TEST_F(TrainTest, RejectsACorruptResumeCheckpoint) {
+  absl::StatusOr<v1::Checkpoint> run = Train(Mlp(5, 16, 3), FlnSchedule(1), data_->train, nullptr, {});
+  ASSERT_TRUE(run.ok());
+  v1::Checkpoint corrupt = *run;
+  corrupt.mutable_layers(0)->mutable_weight()->mutable_values()->RemoveLast();
+  EXPECT_EQ(Train({}, {}, data_->train, nullptr, {}, &corrupt).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace fln
