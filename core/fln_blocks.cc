@@ -4,6 +4,7 @@
 
 #include "core/fenchel.h"
 #include "core/softmax.h"
+#include "core/symmetric_matrix.h"
 
 namespace fln {
 namespace {
@@ -109,27 +110,18 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
   const Eigen::Index n = augmented_input_.rows();
   const float curvature = data_weight_ * CurvatureBound(data_term_);
 
+  Matrix gram;
+  GramMatrix(augmented_input_, &gram);
+  collective_->AllReduceSum(&gram);
   if (step_ == WStep::kGram) {
-    Matrix gram;
-    gram.noalias() = augmented_input_ * augmented_input_.transpose();
-    collective_->AllReduceSum(&gram);
-    Matrix metric = curvature * gram;
-    metric.diagonal().array() += 2.0f * (rho_d_ + rho_);
-    metric(n - 1, n - 1) -= 2.0f * rho_;  // no ridge on the bias
+    inverse_metric_ = curvature * gram;
+    inverse_metric_.diagonal().array() += 2.0f * (rho_d_ + rho_);
+    inverse_metric_(n - 1, n - 1) -= 2.0f * rho_;  // no ridge on the bias
     // A tiny jitter keeps H positive definite when rho_d = rho = 0.
-    metric.diagonal().array() += 1e-6f * (metric.trace() / n + 1.0f);
-    Eigen::LLT<Matrix> llt(metric);
-    if (llt.info() == Eigen::Success) {
-      inverse_metric_ = llt.solve(Matrix::Identity(n, n));
-    } else {
-      step_ = WStep::kLipschitz;
-    }
+    inverse_metric_.diagonal().array() += 1e-6f * (inverse_metric_.trace() / n + 1.0f);
+    if (!InvertSymmetricPositiveDefinite(&inverse_metric_)) step_ = WStep::kLipschitz;
   }
   if (step_ == WStep::kLipschitz) {
-    // ||[X;1]||^2 over all samples: the largest eigenvalue of the summed Gram.
-    Matrix gram;
-    gram.noalias() = augmented_input_ * augmented_input_.transpose();
-    collective_->AllReduceSum(&gram);
     // For symmetric PSD G, ||G||_2^2 = lambda_max(G)^2.
     const float largest_eigenvalue = std::sqrt(SquaredSpectralNorm(gram));
     lipschitz_ = curvature * largest_eigenvalue + 2.0f * (rho_d_ + rho_);

@@ -1,0 +1,31 @@
+#include "core/symmetric_matrix.h"
+
+#include "gtest/gtest.h"
+
+namespace fln {
+namespace {
+
+TEST(SymmetricMatrixTest, GramMatchesTheProduct) {
+  const Matrix x = Matrix::Random(7, 4);
+  Matrix gram;
+  GramMatrix(x, &gram);
+  EXPECT_TRUE(gram.isApprox(x * x.transpose(), 1e-5f));
+}
+
+TEST(SymmetricMatrixTest, InvertsAPositiveDefiniteMatrix) {
+  const Matrix x = Matrix::Random(6, 9);
+  Matrix a = x * x.transpose();
+  a.diagonal().array() += 0.5f;
+  Matrix inverse = a;
+  ASSERT_TRUE(InvertSymmetricPositiveDefinite(&inverse));
+  EXPECT_TRUE((a * inverse).isApprox(Matrix::Identity(6, 6), 1e-4f));
+}
+
+TEST(SymmetricMatrixTest, RejectsAnIndefiniteMatrix) {
+  Matrix a = Matrix::Identity(3, 3);
+  a(1, 1) = -1.0f;
+  EXPECT_FALSE(InvertSymmetricPositiveDefinite(&a));
+}
+
+}  // namespace
+}  // namespace fln
