@@ -1,7 +1,9 @@
 #include "core/block_solver.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace fln {
 namespace {
@@ -47,9 +49,8 @@ void SwapGroup(GroupAxis axis, Eigen::Index g, Matrix* a, Matrix* b) {
   }
 }
 
-}  // namespace
-
-BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
+// The monotone accelerated iteration on one (sub-)problem.
+BlockSolveResult SolveWhole(const BlockProblem& problem, const BlockSolverSettings& settings,
                             Matrix* z_io, Matrix* p_io, bool p_is_current) {
   const GroupAxis axis = problem.axis();
   Matrix x = std::move(*z_io);
@@ -118,6 +119,48 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
   *z_io = std::move(x);
   if (p_io != nullptr) *p_io = std::move(px);
   return result;
+}
+
+// Independent column tiles, each solved in cache by one thread. Tiles are
+// fixed, so the result does not depend on the number of threads.
+BlockSolveResult SolveTiles(const BlockProblem& problem, const BlockSolverSettings& settings,
+                            Matrix* z_io, Matrix* p_io, bool p_is_current) {
+  const Eigen::Index cols = z_io->cols();
+  const Eigen::Index tiles = (cols + kColumnTile - 1) / kColumnTile;
+  if (p_io != nullptr && !p_is_current) problem.Map(*z_io, p_io);
+  Matrix p_local;
+  Matrix* p = p_io != nullptr ? p_io : &p_local;
+  if (p_io == nullptr) problem.Map(*z_io, p);
+  std::vector<BlockSolveResult> results(tiles);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Eigen::Index t = 0; t < tiles; ++t) {
+    const Eigen::Index begin = t * kColumnTile;
+    const Eigen::Index count = std::min(kColumnTile, cols - begin);
+    const std::unique_ptr<BlockProblem> tile = problem.ColumnSlice(begin, count);
+    Matrix z = z_io->middleCols(begin, count);
+    Matrix pz = p->middleCols(begin, count);
+    results[t] = SolveWhole(*tile, settings, &z, &pz, /*p_is_current=*/true);
+    z_io->middleCols(begin, count) = z;
+    p->middleCols(begin, count) = pz;
+  }
+  BlockSolveResult total;
+  for (const BlockSolveResult& r : results) {  // fixed order: deterministic sums
+    total.initial_objective += r.initial_objective;
+    total.final_objective += r.final_objective;
+    total.iterations = std::max(total.iterations, r.iterations);
+  }
+  return total;
+}
+
+}  // namespace
+
+BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
+                            Matrix* z, Matrix* p, bool p_is_current) {
+  if (problem.axis() == GroupAxis::kColumns && z->cols() > kColumnTile &&
+      problem.ColumnSlice(0, 1) != nullptr) {
+    return SolveTiles(problem, settings, z, p, p_is_current);
+  }
+  return SolveWhole(problem, settings, z, p, p_is_current);
 }
 
 float SquaredSpectralNorm(const Matrix& m) {

@@ -18,6 +18,8 @@
 #ifndef FLN_CORE_BLOCK_SOLVER_H_
 #define FLN_CORE_BLOCK_SOLVER_H_
 
+#include <memory>
+
 #include "core/matrix.h"
 
 namespace fln {
@@ -44,7 +46,19 @@ class BlockProblem {
   // (projected Lipschitz step, or a step in a majorising metric). Must
   // guarantee f(z) <= f(y) for each group.
   virtual void Step(const Matrix& y, const Matrix& grad, Matrix* z) const = 0;
+
+  // kColumns problems may return the independent sub-problem of columns
+  // [begin, begin + count), which lets SolveBlock solve column tiles in
+  // parallel, each in cache. nullptr (the default) solves the whole block.
+  virtual std::unique_ptr<BlockProblem> ColumnSlice(Eigen::Index /*begin*/,
+                                                    Eigen::Index /*count*/) const {
+    return nullptr;
+  }
 };
+
+// Columns per tile when a column-separable block is solved tile by tile.
+// Fixed (not derived from the thread count) so results do not depend on it.
+inline constexpr Eigen::Index kColumnTile = 32;
 
 struct BlockSolverSettings {
   int max_iterations = 20;
@@ -63,7 +77,10 @@ struct BlockSolveResult {
 
 // Minimises `problem` starting from *z, which receives the solution. If `p`
 // is non-null it receives A(solution); if also `p_is_current`, *p already
-// holds A(*z) on entry and the solver skips that product.
+// holds A(*z) on entry and the solver skips that product. A problem with a
+// ColumnSlice is solved as independent tiles of kColumnTile columns spread
+// over the OpenMP threads; `tolerance` then applies per tile and
+// `iterations` is the largest tile's count.
 BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
                             Matrix* z, Matrix* p = nullptr, bool p_is_current = false);
 

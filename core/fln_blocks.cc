@@ -29,8 +29,9 @@ void DataTermResidual(DataTerm term, const Matrix& pre, const Matrix& target, Ma
 
 }  // namespace
 
-XBlock::XBlock(const Matrix& upstream, float upstream_weight, const DenseLayer& layer,
-               const Matrix& target, float downstream_weight, DataTerm downstream)
+XBlock::XBlock(const Eigen::Ref<const Matrix>& upstream, float upstream_weight,
+               const DenseLayer& layer, const Eigen::Ref<const Matrix>& target,
+               float downstream_weight, DataTerm downstream)
     : upstream_(upstream),
       upstream_weight_(upstream_weight),
       layer_(layer),
@@ -41,6 +42,19 @@ XBlock::XBlock(const Matrix& upstream, float upstream_weight, const DenseLayer& 
                    SquaredSpectralNorm(layer_.weight) +
                upstream_weight_;
   if (lipschitz_ <= 0) lipschitz_ = 1e-12f;
+}
+
+XBlock::XBlock(const XBlock& whole, Eigen::Index begin, Eigen::Index count)
+    : upstream_(whole.upstream_.middleCols(begin, count)),
+      upstream_weight_(whole.upstream_weight_),
+      layer_(whole.layer_),
+      target_(whole.target_.middleCols(begin, count)),
+      downstream_weight_(whole.downstream_weight_),
+      downstream_(whole.downstream_),
+      lipschitz_(whole.lipschitz_) {}
+
+std::unique_ptr<BlockProblem> XBlock::ColumnSlice(Eigen::Index begin, Eigen::Index count) const {
+  return std::unique_ptr<BlockProblem>(new XBlock(*this, begin, count));
 }
 
 void XBlock::Map(const Matrix& z, Matrix* p) const {

@@ -42,22 +42,27 @@ class XBlock final : public BlockProblem {
   // All references must outlive the block. REQUIRES: upstream is n_l x m,
   // layer.weight has n_l columns, target has layer.weight.rows() rows and m
   // columns.
-  XBlock(const Matrix& upstream, float upstream_weight, const DenseLayer& layer,
-         const Matrix& target, float downstream_weight, DataTerm downstream);
+  XBlock(const Eigen::Ref<const Matrix>& upstream, float upstream_weight,
+         const DenseLayer& layer, const Eigen::Ref<const Matrix>& target,
+         float downstream_weight, DataTerm downstream);
 
   GroupAxis axis() const override { return GroupAxis::kColumns; }
   void Map(const Matrix& z, Matrix* p) const override;
   void GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const override;
   void Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const override;
   void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
+  std::unique_ptr<BlockProblem> ColumnSlice(Eigen::Index begin,
+                                            Eigen::Index count) const override;
 
   float lipschitz() const { return lipschitz_; }
 
  private:
-  const Matrix& upstream_;
+  XBlock(const XBlock& whole, Eigen::Index begin, Eigen::Index count);
+
+  const Eigen::Ref<const Matrix> upstream_;
   const float upstream_weight_;
   const DenseLayer& layer_;
-  const Matrix& target_;
+  const Eigen::Ref<const Matrix> target_;
   const float downstream_weight_;
   const DataTerm downstream_;
   float lipschitz_;

@@ -146,8 +146,8 @@ v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden) {
       for (int l = 0; l <= num_hidden; ++l) fln->add_rho_d(l == 0 ? 10.0f : 100.0f);
     }
     if (fln->rho().empty()) fln->add_rho(0.0f);
-    DefaultSolver(fln->mutable_x_solver(), v1::FISTA, 20);
-    DefaultSolver(fln->mutable_w_solver(), v1::GRAM_PRECONDITIONED, 5);
+    DefaultSolver(fln->mutable_x_solver(), v1::FISTA, 30);
+    DefaultSolver(fln->mutable_w_solver(), v1::GRAM_PRECONDITIONED, 1);
     if (fln->x_order() == v1::ORDER_UNSPECIFIED) fln->set_x_order(v1::BACKWARD);
     if (fln->w_order() == v1::ORDER_UNSPECIFIED) fln->set_w_order(v1::FORWARD);
     if (!fln->has_initial_bias()) fln->set_initial_bias(0.1f);
