@@ -10,8 +10,8 @@
 namespace fln {
 namespace {
 
-std::vector<DenseLayer> ZerosLike(const Network& net) {
-  std::vector<DenseLayer> zeros(net.num_layers());
+std::vector<Layer> ZerosLike(const Network& net) {
+  std::vector<Layer> zeros(net.num_layers());
   for (int l = 0; l < net.num_layers(); ++l) {
     zeros[l].weight = Matrix::Zero(net.layer(l).weight.rows(), net.layer(l).weight.cols());
     zeros[l].bias = Vector::Zero(net.layer(l).bias.size());
@@ -37,15 +37,20 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
   Matrix delta;  // d loss / d pre-activation of the current layer
   SoftmaxColumns(logits, &delta);
   delta = (delta - one_hot) * inv_m;
+  Matrix features;
   for (int l = net_->num_layers() - 1; l >= 0; --l) {
-    gradients_[l].weight.noalias() = delta * activations_[l].transpose();
-    gradients_[l].bias = delta.rowwise().sum();
+    const Layer& layer = net_->layer(l);
+    // W is shared by every position of a convolution: sum over them.
+    const Matrix delta_positions = layer.ToPositions(delta);
+    layer.Features(activations_[l], &features);
+    gradients_[l].weight.noalias() = delta_positions * features.transpose();
+    gradients_[l].bias = delta_positions.rowwise().sum();
     if (options_.weight_decay() > 0) {
-      gradients_[l].weight += options_.weight_decay() * net_->layer(l).weight;
+      gradients_[l].weight += options_.weight_decay() * layer.weight;
     }
     if (l > 0) {
       Matrix upstream;
-      upstream.noalias() = net_->layer(l).weight.transpose() * delta;
+      layer.Transpose(delta, &upstream);
       // ReLU derivative: pass where the activation is positive.
       delta = (activations_[l].array() > 0.0f).select(upstream, 0.0f);
     }
@@ -61,7 +66,7 @@ absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one
   if (options_.optimizer() == v1::SGD_MOMENTUM) {
     const float mu = options_.momentum();
     for (int l = 0; l < net_->num_layers(); ++l) {
-      DenseLayer& v = first_moment_[l];
+      Layer& v = first_moment_[l];
       v.weight = mu * v.weight + gradients_[l].weight;
       v.bias = mu * v.bias + gradients_[l].bias;
       net_->mutable_layer(l).weight -= lr * v.weight;
@@ -74,9 +79,9 @@ absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one
     const float step = lr * std::sqrt(correction2) / correction1;
     const float eps_hat = eps * std::sqrt(correction2);
     for (int l = 0; l < net_->num_layers(); ++l) {
-      DenseLayer& m = first_moment_[l];
-      DenseLayer& v = second_moment_[l];
-      const DenseLayer& g = gradients_[l];
+      Layer& m = first_moment_[l];
+      Layer& v = second_moment_[l];
+      const Layer& g = gradients_[l];
       m.weight = b1 * m.weight + (1.0f - b1) * g.weight;
       v.weight = b2 * v.weight + (1.0f - b2) * g.weight.cwiseAbs2();
       m.bias = b1 * m.bias + (1.0f - b1) * g.bias;
@@ -110,7 +115,8 @@ absl::Status BackpropTrainer::RestoreState(const v1::TrainingState& state) {
                                             " layers, the model ", net_->num_layers()));
   }
   for (int l = 0; l < net_->num_layers(); ++l) {
-    const int rows = net_->widths()[l + 1], cols = net_->widths()[l];
+    const int rows = net_->layer(l).units();
+    const int cols = static_cast<int>(net_->layer(l).weight.cols());
     FLN_RETURN_IF_ERROR(LayerFromProto(state.first_moment(l), rows, cols,
                                        absl::StrCat("first_moment[", l, "]"), &first_moment_[l]));
     FLN_RETURN_IF_ERROR(LayerFromProto(state.second_moment(l), rows, cols,

@@ -28,7 +28,7 @@ class BackpropTrainer final : public BatchTrainer {
 
   // Gradients of the mean cross-entropy (plus weight decay) of the last
   // batch, before the update; for tests.
-  const std::vector<DenseLayer>& last_gradients() const { return gradients_; }
+  const std::vector<Layer>& last_gradients() const { return gradients_; }
 
   // Computes the gradients of the mean loss at the current weights without
   // updating them. Returns the mean loss.
@@ -37,9 +37,9 @@ class BackpropTrainer final : public BatchTrainer {
  private:
   Network* const net_;
   const v1::BackpropOptions options_;
-  std::vector<DenseLayer> gradients_;
-  std::vector<DenseLayer> first_moment_;   // Adam m, or SGD velocity
-  std::vector<DenseLayer> second_moment_;  // Adam v
+  std::vector<Layer> gradients_;
+  std::vector<Layer> first_moment_;   // Adam m, or SGD velocity
+  std::vector<Layer> second_moment_;  // Adam v
   int64_t steps_ = 0;
   std::vector<Matrix> activations_;
 };

@@ -25,8 +25,8 @@ LiftedObjective EvaluateLiftedObjective(const Network& net, const std::vector<Ma
     f.total += hyper.lambda[l] * f.gaps.back();
   }
   for (int l = 0; l <= hidden; ++l) {
-    const DenseLayer& layer = net.layer(l);
-    const DenseLayer& centre = anchor.layer(l);
+    const Layer& layer = net.layer(l);
+    const Layer& centre = anchor.layer(l);
     f.proximal += hyper.rho_d[l] * ((layer.weight - centre.weight).cast<double>().squaredNorm() +
                                     (layer.bias - centre.bias).cast<double>().squaredNorm());
     f.ridge += hyper.rho[l] * layer.weight.cast<double>().squaredNorm();

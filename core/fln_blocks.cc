@@ -30,7 +30,7 @@ void DataTermResidual(DataTerm term, const Matrix& pre, const Matrix& target, Ma
 }  // namespace
 
 XBlock::XBlock(const Eigen::Ref<const Matrix>& upstream, float upstream_weight,
-               const DenseLayer& layer, const Eigen::Ref<const Matrix>& target,
+               const Layer& layer, const Eigen::Ref<const Matrix>& target,
                float downstream_weight, DataTerm downstream)
     : upstream_(upstream),
       upstream_weight_(upstream_weight),
@@ -39,7 +39,7 @@ XBlock::XBlock(const Eigen::Ref<const Matrix>& upstream, float upstream_weight,
       downstream_weight_(downstream_weight),
       downstream_(downstream) {
   lipschitz_ = downstream_weight_ * CurvatureBound(downstream_) *
-                   SquaredSpectralNorm(layer_.weight) +
+                   SquaredOperatorNorm(layer_) +
                upstream_weight_;
   if (lipschitz_ <= 0) lipschitz_ = 1e-12f;
 }
@@ -57,10 +57,7 @@ std::unique_ptr<BlockProblem> XBlock::ColumnSlice(Eigen::Index begin, Eigen::Ind
   return std::unique_ptr<BlockProblem>(new XBlock(*this, begin, count));
 }
 
-void XBlock::Map(const Matrix& z, Matrix* p) const {
-  p->noalias() = layer_.weight * z;
-  p->colwise() += layer_.bias;
-}
+void XBlock::Map(const Matrix& z, Matrix* p) const { layer_.Forward(z, p); }
 
 // The X-block's element-wise work is a few passes over n_l x m matrices per
 // iteration; it is fused per column and spread over the OpenMP threads
@@ -91,7 +88,7 @@ void XBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
       residual.col(j) -= downstream_weight_ * target_.col(j);
     }
   }
-  grad->noalias() = layer_.weight.transpose() * residual;
+  layer_.Transpose(residual, grad);
 #pragma omp parallel for schedule(static) if (z.size() > kParallelElements)
   for (Eigen::Index j = 0; j < z.cols(); ++j) {
     grad->col(j) += upstream_weight_ * (z.col(j) - upstream_.col(j));
@@ -108,7 +105,7 @@ void XBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
 }
 
 WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
-               const DenseLayer& anchor, float rho_d, float rho, WStep step,
+               const Layer& anchor, float rho_d, float rho, WStep step,
                Collective* collective)
     : target_(target),
       data_term_(data_term),
@@ -182,14 +179,14 @@ void WBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
   }
 }
 
-Matrix PackAffine(const DenseLayer& layer) {
+Matrix PackAffine(const Layer& layer) {
   Matrix packed(layer.weight.rows(), layer.weight.cols() + 1);
   packed.leftCols(layer.weight.cols()) = layer.weight;
   packed.rightCols(1) = layer.bias;
   return packed;
 }
 
-void UnpackAffine(const Matrix& packed, DenseLayer* layer) {
+void UnpackAffine(const Matrix& packed, Layer* layer) {
   layer->weight = packed.leftCols(packed.cols() - 1);
   layer->bias = packed.rightCols(1);
 }

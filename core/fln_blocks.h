@@ -4,16 +4,19 @@
 // SolveBlock (block_solver.h).
 //
 //   XBlock  (a)/(b): min over X_l >= 0 of
-//        upstream_weight * B(U, X_l) + downstream term at A_l(X_l) = W_l X_l + b_l,
+//        upstream_weight * B(U, X_l) + downstream term at A_l(X_l) (layer.h:
+//        W_l X_l + b_l, or a convolution of the pooled map),
 //     where U = W_{l-1} X_{l-1} + b_{l-1} is fixed and the downstream term is
 //     downstream_weight * B(A_l(X_l), X_{l+1})  for a hidden layer (a) or
 //     downstream_weight * CE(Y, A_L(X_L))       for the last one (b).
 //     Separable over samples (columns). Projected gradient steps with the
-//     Lipschitz constant downstream_weight * k * ||W_l||_2^2 + upstream_weight
+//     Lipschitz constant downstream_weight * k * ||A_l||_2^2 + upstream_weight
 //     (k = 1 for B, 1/2 for softmax cross-entropy).
 //
 //   WBlock  (c)/(d): min over Z = [W_l b_l] of
-//        data term at Z [X_l; 1] + rho_d ||Z - Z^prev||^2 + rho ||W_l||^2,
+//        data term at Z [F; 1] + rho_d ||Z - Z^prev||^2 + rho ||W_l||^2,
+//     where F = Layer::Features(X_l) (X_l itself, or its im2col patches for a
+//     convolution, whose "samples" are then the m * positions windows),
 //     with data term lambda_l * B(., X_{l+1}) for a hidden layer (c, separable
 //     over neurons/rows) or c_L * CE(Y, .) for the output layer (d, one
 //     group). Sums over samples go through a Collective. Steps either use the
@@ -43,7 +46,7 @@ class XBlock final : public BlockProblem {
   // layer.weight has n_l columns, target has layer.weight.rows() rows and m
   // columns.
   XBlock(const Eigen::Ref<const Matrix>& upstream, float upstream_weight,
-         const DenseLayer& layer, const Eigen::Ref<const Matrix>& target,
+         const Layer& layer, const Eigen::Ref<const Matrix>& target,
          float downstream_weight, DataTerm downstream);
 
   GroupAxis axis() const override { return GroupAxis::kColumns; }
@@ -61,7 +64,7 @@ class XBlock final : public BlockProblem {
 
   const Eigen::Ref<const Matrix> upstream_;
   const float upstream_weight_;
-  const DenseLayer& layer_;
+  const Layer& layer_;
   const Eigen::Ref<const Matrix> target_;
   const float downstream_weight_;
   const DataTerm downstream_;
@@ -72,10 +75,11 @@ enum class WStep { kLipschitz, kGram };
 
 class WBlock final : public BlockProblem {
  public:
-  // input: X_l (n_in x m); target: X_{l+1} or one-hot Y (n_out x m);
+  // input: F (n_in x samples); target: X_{l+1} in positions layout or
+  // one-hot Y (n_out x samples);
   // anchor: W^prev, b^prev. All references must outlive the block.
   WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
-         const DenseLayer& anchor, float rho_d, float rho, WStep step, Collective* collective);
+         const Layer& anchor, float rho_d, float rho, WStep step, Collective* collective);
 
   GroupAxis axis() const override {
     return data_term_ == DataTerm::kFenchelRelu ? GroupAxis::kRows : GroupAxis::kWhole;
@@ -100,8 +104,8 @@ class WBlock final : public BlockProblem {
 };
 
 // [W b] as one units x (inputs + 1) matrix, and back.
-Matrix PackAffine(const DenseLayer& layer);
-void UnpackAffine(const Matrix& packed, DenseLayer* layer);
+Matrix PackAffine(const Layer& layer);
+void UnpackAffine(const Matrix& packed, Layer* layer);
 
 }  // namespace fln
 

@@ -75,7 +75,7 @@ class BlocksTest : public ::testing::Test {
   }
 
   Matrix upstream_, relu_target_, one_hot_, x_;
-  DenseLayer layer_, anchor_;
+  Layer layer_, anchor_;
   LocalCollective collective_;
 };
 
@@ -193,7 +193,7 @@ TEST(XBlockTilingTest, TiledSolveMatchesTheWholeSolve) {
   Rng rng(17);
   const int m = 3 * static_cast<int>(kColumnTile) + 5;  // a ragged last tile
   const Matrix upstream = RandomMatrix(6, m, -1.0f, 1.0f, &rng);
-  DenseLayer layer;
+  Layer layer;
   layer.weight = RandomMatrix(4, 6, -1.0f, 1.0f, &rng);
   layer.bias = Vector::Zero(4);
   Matrix one_hot = Matrix::Zero(4, m);

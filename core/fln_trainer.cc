@@ -21,7 +21,7 @@ std::vector<int> SweepLayers(int first, int last, v1::SweepOrder order) {
 }
 
 bool AllFinite(const Network& net) {
-  for (const DenseLayer& layer : net.layers()) {
+  for (const Layer& layer : net.layers()) {
     if (!layer.weight.allFinite() || !layer.bias.allFinite()) return false;
   }
   return true;
@@ -98,18 +98,25 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   // Block (c) for hidden W_l, (d) for the softmax layer W_L.
   const WStep step =
       options_.w_solver().solver() == v1::GRAM_PRECONDITIONED ? WStep::kGram : WStep::kLipschitz;
-  WBlock block(x_[l], last ? one_hot : x_[l + 1],
-               last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
+  // A convolution's W-block is a dense one over its im2col windows.
+  const Layer& layer = net_->layer(l);
+  const int samples = static_cast<int>(x_[0].cols());
+  Matrix features;
+  layer.Features(x_[l], &features);
+  const Matrix target = last ? one_hot : layer.ToPositions(x_[l + 1]);
+  Matrix pre_positions = layer.ToPositions(pre_[l]);
+  WBlock block(features, target, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
                hyper_.rho[l], step, collective_);
-  Matrix z = PackAffine(net_->layer(l));
+  Matrix z = PackAffine(layer);
   BlockEvent event;
   event.is_w_block = true;
   event.layer = l;
-  event.samples = static_cast<int>(x_[0].cols());
-  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l],
+  event.samples = samples;
+  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_positions,
                             /*p_is_current=*/true);
   UnpackAffine(z, &net_->mutable_layer(l));
+  pre_[l] = layer.FromPositions(pre_positions, samples);
   if (block_observer_) block_observer_(event);
 }
 

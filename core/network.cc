@@ -3,6 +3,7 @@
 #include <cmath>
 #include <utility>
 
+#include "core/layer_plan.h"
 #include "core/validation.h"
 #include "core/status_macros.h"
 
@@ -10,24 +11,33 @@ namespace fln {
 
 absl::StatusOr<Network> Network::Create(const v1::ModelSpec& spec) {
   FLN_RETURN_IF_ERROR(ValidateModelSpec(spec));
-  std::vector<int> widths;
-  widths.push_back(spec.input_size());
-  for (const v1::LayerSpec& layer : spec.layers()) widths.push_back(layer.dense().units());
-  return Network(std::move(widths));
+  FLN_ASSIGN_OR_RETURN(const std::vector<LayerPlan> plans, PlanLayers(spec));
+  std::vector<Layer> layers;
+  for (const LayerPlan& plan : plans) {
+    Layer layer;
+    layer.conv = plan.conv;
+    layer.geometry = plan.geometry;
+    layer.pool_input = plan.pool_input;
+    layer.input_channels = plan.input_channels;
+    layer.input_height = plan.input_height;
+    layer.input_width = plan.input_width;
+    layer.input_size = plan.input_size;
+    layer.output_size = plan.output_size;
+    layer.weight = Matrix::Zero(plan.weight_rows, plan.weight_cols);
+    layer.bias = Vector::Zero(plan.weight_rows);
+    layers.push_back(std::move(layer));
+  }
+  return Network(std::move(layers));
 }
 
-Network::Network(std::vector<int> widths) : widths_(std::move(widths)) {
-  layers_.resize(widths_.size() - 1);
-  for (size_t l = 0; l < layers_.size(); ++l) {
-    layers_[l].weight = Matrix::Zero(widths_[l + 1], widths_[l]);
-    layers_[l].bias = Vector::Zero(widths_[l + 1]);
-  }
+Network::Network(std::vector<Layer> layers) : layers_(std::move(layers)) {
+  widths_.push_back(layers_.front().input_size);
+  for (const Layer& layer : layers_) widths_.push_back(layer.output_size);
 }
 
 void Network::InitGlorotUniform(float bias, Rng* rng) {
-  for (DenseLayer& layer : layers_) {
-    const float limit =
-        std::sqrt(6.0f / static_cast<float>(layer.weight.rows() + layer.weight.cols()));
+  for (Layer& layer : layers_) {
+    const float limit = std::sqrt(6.0f / static_cast<float>(layer.fan_in() + layer.fan_out()));
     // Row-major draw order, so the values do not depend on storage order.
     for (Eigen::Index r = 0; r < layer.weight.rows(); ++r) {
       for (Eigen::Index c = 0; c < layer.weight.cols(); ++c) {
@@ -39,8 +49,7 @@ void Network::InitGlorotUniform(float bias, Rng* rng) {
 }
 
 void Network::PreActivation(int l, const Matrix& in, Matrix* pre) const {
-  pre->noalias() = layers_[l].weight * in;
-  pre->colwise() += layers_[l].bias;
+  layers_[l].Forward(in, pre);
 }
 
 void Network::Forward(const Matrix& input, std::vector<Matrix>* activations,
@@ -69,7 +78,7 @@ Matrix Network::Logits(const Matrix& input) const {
 
 int64_t Network::num_parameters() const {
   int64_t total = 0;
-  for (const DenseLayer& layer : layers_) total += layer.weight.size() + layer.bias.size();
+  for (const Layer& layer : layers_) total += layer.weight.size() + layer.bias.size();
   return total;
 }
 

@@ -19,17 +19,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/layer.h"
 #include "core/matrix.h"
 #include "core/rng.h"
 #include "proto/model.pb.h"
 
 namespace fln {
-
-// One weight layer: pre-activation = weight * input + bias.
-struct DenseLayer {
-  Matrix weight;  // units x inputs
-  Vector bias;    // units
-};
 
 class Network {
  public:
@@ -37,8 +32,9 @@ class Network {
   // naming the field when the spec is malformed (see validation.h).
   static absl::StatusOr<Network> Create(const v1::ModelSpec& spec);
 
-  // Glorot-uniform weights, U(-a, a) with a = sqrt(6 / (fan_in + fan_out)),
-  // drawn layer by layer in row-major order; every bias = `bias`.
+  // Glorot-uniform weights, U(-a, a) with a = sqrt(6 / (fan_in + fan_out))
+  // (for convolutions fan_in = k*k*C_in, fan_out = k*k*C_out), drawn layer
+  // by layer in row-major order; every bias = `bias`.
   void InitGlorotUniform(float bias, Rng* rng);
 
   // Number of weight layers (L + 1: the hidden layers and the output layer).
@@ -46,15 +42,16 @@ class Network {
   int num_hidden() const { return num_layers() - 1; }
   int input_size() const { return widths_.front(); }
   int num_classes() const { return widths_.back(); }
-  // widths()[l] = n_l, l = 0..L+1 (input width first, class count last).
+  // widths()[l] = n_l, the rows of X_l, l = 0..L+1 (input width first, class
+  // count last); for a convolution, channels * height * width of its map.
   const std::vector<int>& widths() const { return widths_; }
 
-  const DenseLayer& layer(int l) const { return layers_[l]; }
-  DenseLayer& mutable_layer(int l) { return layers_[l]; }
-  const std::vector<DenseLayer>& layers() const { return layers_; }
-  std::vector<DenseLayer>& mutable_layers() { return layers_; }
+  const Layer& layer(int l) const { return layers_[l]; }
+  Layer& mutable_layer(int l) { return layers_[l]; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  std::vector<Layer>& mutable_layers() { return layers_; }
 
-  // pre = W_l in + b_l 1^T. `pre` is resized.
+  // pre = A_l(in) = W_l F_l(in) + b_l 1^T (layer.h). `pre` is resized.
   void PreActivation(int l, const Matrix& in, Matrix* pre) const;
 
   // Feed-forward. activations->at(0) = input, activations->at(l) = X_l for
@@ -68,10 +65,10 @@ class Network {
   int64_t num_parameters() const;
 
  private:
-  explicit Network(std::vector<int> widths);
+  explicit Network(std::vector<Layer> layers);
 
   std::vector<int> widths_;
-  std::vector<DenseLayer> layers_;
+  std::vector<Layer> layers_;
 };
 
 // Relu in place.

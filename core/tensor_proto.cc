@@ -26,13 +26,13 @@ absl::StatusOr<Matrix> TensorToMatrix(const v1::Tensor& tensor, const std::strin
   return m;
 }
 
-void LayerToProto(const DenseLayer& layer, v1::LayerWeights* proto) {
+void LayerToProto(const Layer& layer, v1::LayerWeights* proto) {
   MatrixToTensor(layer.weight, proto->mutable_weight());
   MatrixToTensor(layer.bias, proto->mutable_bias());
 }
 
 absl::Status LayerFromProto(const v1::LayerWeights& proto, int rows, int cols,
-                            const std::string& what, DenseLayer* layer) {
+                            const std::string& what, Layer* layer) {
   FLN_ASSIGN_OR_RETURN(Matrix weight, TensorToMatrix(proto.weight(), what + ".weight"));
   FLN_ASSIGN_OR_RETURN(Matrix bias, TensorToMatrix(proto.bias(), what + ".bias"));
   if (weight.rows() != rows || weight.cols() != cols || bias.rows() != rows || bias.cols() != 1) {
@@ -49,7 +49,7 @@ absl::Status LayerFromProto(const v1::LayerWeights& proto, int rows, int cols,
 void NetworkToProto(const Network& net,
                     google::protobuf::RepeatedPtrField<v1::LayerWeights>* layers) {
   layers->Clear();
-  for (const DenseLayer& layer : net.layers()) LayerToProto(layer, layers->Add());
+  for (const Layer& layer : net.layers()) LayerToProto(layer, layers->Add());
 }
 
 absl::Status NetworkFromProto(const google::protobuf::RepeatedPtrField<v1::LayerWeights>& layers,
@@ -59,7 +59,8 @@ absl::Status NetworkFromProto(const google::protobuf::RepeatedPtrField<v1::Layer
                                             " layers, the model spec ", net->num_layers()));
   }
   for (int l = 0; l < net->num_layers(); ++l) {
-    FLN_RETURN_IF_ERROR(LayerFromProto(layers[l], net->widths()[l + 1], net->widths()[l],
+    FLN_RETURN_IF_ERROR(LayerFromProto(layers[l], net->layer(l).units(),
+                                       static_cast<int>(net->layer(l).weight.cols()),
                                        absl::StrCat("layers[", l, "]"),
                                        &net->mutable_layer(l)));
   }

@@ -20,12 +20,12 @@ void MatrixToTensor(const Matrix& m, v1::Tensor* tensor);
 // rows x cols, the shape is negative, or a value is not finite.
 absl::StatusOr<Matrix> TensorToMatrix(const v1::Tensor& tensor, const std::string& what);
 
-void LayerToProto(const DenseLayer& layer, v1::LayerWeights* proto);
+void LayerToProto(const Layer& layer, v1::LayerWeights* proto);
 
 // Returns DATA_LOSS if the shapes differ from (rows x cols, rows) or a value
 // is not finite.
 absl::Status LayerFromProto(const v1::LayerWeights& proto, int rows, int cols,
-                            const std::string& what, DenseLayer* layer);
+                            const std::string& what, Layer* layer);
 
 // Every layer of `net` (weights and biases) into `layers`, replacing them.
 void NetworkToProto(const Network& net,

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/layer_plan.h"
 #include "core/status_macros.h"
 
 namespace fln {
@@ -100,30 +102,14 @@ void DefaultSolver(v1::SolverOptions* solver, v1::BlockSolver default_solver,
 }  // namespace
 
 absl::Status ValidateModelSpec(const v1::ModelSpec& spec) {
-  if (spec.input_size() <= 0 || spec.input_size() > (1 << 24)) {
-    return Invalid("model.input_size", "in [1, 16777216]", absl::StrCat(spec.input_size()));
-  }
-  if (spec.layers_size() == 0 || spec.layers_size() > kMaxLayers) {
+  if (spec.layers_size() > kMaxLayers) {
     return Invalid("model.layers", absl::StrCat("a list of 1 to ", kMaxLayers, " layers"),
                    absl::StrCat(spec.layers_size(), " layers"));
   }
+  FLN_ASSIGN_OR_RETURN(const std::vector<LayerPlan> plans, PlanLayers(spec));
   int64_t parameters = 0;
-  int64_t fan_in = spec.input_size();
-  for (int l = 0; l < spec.layers_size(); ++l) {
-    const v1::LayerSpec& layer = spec.layers(l);
-    const std::string field = absl::StrCat("model.layers[", l, "]");
-    if (!layer.has_dense()) return Invalid(field, "a dense layer", "an unset layer kind");
-    const int units = layer.dense().units();
-    if (units <= 0 || units > kMaxLayerWidth) {
-      return Invalid(field + ".dense.units", absl::StrCat("in [1, ", kMaxLayerWidth, "]"),
-                     absl::StrCat(units));
-    }
-    parameters += (fan_in + 1) * units;
-    fan_in = units;
-  }
-  if (fan_in < 2) {
-    return Invalid("model.layers[last].dense.units (the class count)", ">= 2",
-                   absl::StrCat(fan_in));
+  for (const LayerPlan& plan : plans) {
+    parameters += (static_cast<int64_t>(plan.weight_cols) + 1) * plan.weight_rows;
   }
   if (parameters > kMaxParameters) {
     return Invalid("model", absl::StrCat("at most ", kMaxParameters, " parameters"),

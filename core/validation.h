@@ -14,14 +14,13 @@
 namespace fln {
 
 // Upper bounds that keep a request from exhausting the server's memory.
-inline constexpr int kMaxLayerWidth = 1 << 16;
 inline constexpr int kMaxLayers = 64;
 inline constexpr int64_t kMaxParameters = int64_t{1} << 28;
 inline constexpr int kMaxEpochs = 100000;
 inline constexpr int kMaxBatchSize = 1 << 20;
 
-// OK iff the spec has input_size > 0, at least one layer, every layer dense
-// with units > 0, an output layer of >= 2 units, and fits the bounds above.
+// OK iff PlanLayers (layer_plan.h) accepts the spec and it fits the bounds
+// above.
 absl::Status ValidateModelSpec(const v1::ModelSpec& spec);
 
 // Fills unset (zero / empty) fields with defaults: FLN per the authors'
