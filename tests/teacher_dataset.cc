@@ -16,7 +16,7 @@ TeacherData MakeTeacherData(int features, int hidden, int classes, int train_sam
   Rng rng(seed);
   teacher.InitGlorotUniform(0.0f, &rng);
   // Scale up so the teacher's decisions are sharp but not degenerate.
-  for (DenseLayer& layer : teacher.mutable_layers()) layer.weight *= 1.5f;
+  for (Layer& layer : teacher.mutable_layers()) layer.weight *= 1.5f;
 
   auto make = [&](int n) {
     Dataset data;

@@ -1,0 +1,237 @@
+// Convolutional FLN (fln-math.md section 5): the layer maps and their
+// adjoints, every conv block gradient against finite differences, backprop
+// through convolutions, and the lifted objective's invariants on a conv net.
+#include <cmath>
+#include <memory>
+
+#include "core/backprop_trainer.h"
+#include "core/fenchel.h"
+#include "core/fln_blocks.h"
+#include "core/fln_trainer.h"
+#include "core/network.h"
+#include "core/one_hot.h"
+#include "core/rng.h"
+#include "core/softmax.h"
+#include "core/validation.h"
+#include "gtest/gtest.h"
+
+namespace fln {
+namespace {
+
+Matrix RandomMatrix(Eigen::Index rows, Eigen::Index cols, float lo, float hi, Rng* rng) {
+  Matrix m(rows, cols);
+  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Uniform(lo, hi);
+  return m;
+}
+
+// 6x6x1 image -> conv 2@3x3 valid (4x4x2) -> avgpool -> conv 3@2x2 same
+// (2x2x3) -> dense 3. Every kind of layer and both pooling foldings.
+v1::ModelSpec SmallConvNet() {
+  v1::ModelSpec spec;
+  spec.set_input_size(36);
+  spec.set_input_height(6);
+  spec.set_input_width(6);
+  spec.set_input_channels(1);
+  v1::Conv2dLayer* c1 = spec.add_layers()->mutable_conv2d();
+  c1->set_filters(2);
+  c1->set_kernel_size(3);
+  spec.add_layers()->mutable_avg_pool();
+  v1::Conv2dLayer* c2 = spec.add_layers()->mutable_conv2d();
+  c2->set_filters(3);
+  c2->set_kernel_size(2);
+  c2->set_padding(v1::SAME);
+  spec.add_layers()->mutable_dense()->set_units(3);
+  return spec;
+}
+
+class ConvFlnTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    net_ = std::make_unique<Network>(Network::Create(SmallConvNet()).value());
+    Rng rng(5);
+    net_->InitGlorotUniform(0.1f, &rng);
+    inputs_ = RandomMatrix(36, 7, 0.0f, 1.0f, &rng);
+    one_hot_ = Matrix::Zero(3, 7);
+    for (int j = 0; j < 7; ++j) one_hot_(j % 3, j) = 1.0f;
+  }
+
+  double ObjectiveOf(const BlockProblem& problem, const Matrix& z) {
+    Matrix p;
+    Vector values;
+    problem.Map(z, &p);
+    problem.GroupObjectives(z, p, &values);
+    return values.cast<double>().sum();
+  }
+
+  // Central differences at every coordinate; |A(z +- h e_i) - A(z)| stays
+  // below the kink margin the caller checked, so the objective is smooth there.
+  void ExpectGradient(const BlockProblem& problem, const Matrix& z, float h) {
+    Matrix p, grad;
+    problem.Map(z, &p);
+    problem.Gradient(z, p, &grad);
+    for (Eigen::Index i = 0; i < z.size(); ++i) {
+      Matrix plus = z, minus = z;
+      plus.data()[i] += h;
+      minus.data()[i] -= h;
+      const double numeric = (ObjectiveOf(problem, plus) - ObjectiveOf(problem, minus)) / (2 * h);
+      EXPECT_NEAR(grad.data()[i], numeric, 5e-3 * (1.0 + std::abs(numeric))) << "coordinate " << i;
+    }
+  }
+
+  std::unique_ptr<Network> net_;
+  Matrix inputs_, one_hot_;
+};
+
+TEST_F(ConvFlnTest, PlansTheShapes) {
+  EXPECT_EQ(net_->widths(), (std::vector<int>{36, 32, 12, 3}));
+  EXPECT_TRUE(net_->layer(0).conv);
+  EXPECT_TRUE(net_->layer(1).pool_input);
+  EXPECT_EQ(net_->layer(1).geometry.height, 2);
+  EXPECT_EQ(net_->layer(1).weight.cols(), 2 * 2 * 2);
+  EXPECT_EQ(net_->layer(2).weight.cols(), 12);
+}
+
+TEST_F(ConvFlnTest, LayerTransposeIsTheAdjointOfItsMap) {
+  Rng rng(6);
+  for (int l = 0; l < net_->num_layers(); ++l) {
+    Layer linear = net_->layer(l);
+    linear.bias.setZero();
+    const Matrix x = RandomMatrix(linear.input_size, 3, -1.0f, 1.0f, &rng);
+    const Matrix y = RandomMatrix(linear.output_size, 3, -1.0f, 1.0f, &rng);
+    Matrix ax, aty;
+    linear.Forward(x, &ax);
+    linear.Transpose(y, &aty);
+    EXPECT_NEAR(ax.cwiseProduct(y).sum(), x.cwiseProduct(aty).sum(), 1e-4) << "layer " << l;
+  }
+}
+
+TEST_F(ConvFlnTest, FeaturesTimesWeightsIsTheForwardMap) {
+  std::vector<Matrix> x;
+  Matrix logits;
+  net_->Forward(inputs_, &x, &logits);
+  for (int l = 0; l < net_->num_layers(); ++l) {
+    const Layer& layer = net_->layer(l);
+    Matrix features, pre;
+    layer.Features(x[l], &features);
+    Matrix per_position = layer.weight * features;
+    per_position.colwise() += layer.bias;
+    layer.Forward(x[l], &pre);
+    EXPECT_TRUE(layer.FromPositions(per_position, 7).isApprox(pre, 1e-5f)) << "layer " << l;
+    EXPECT_TRUE(layer.ToPositions(pre).isApprox(per_position, 1e-5f));
+  }
+}
+
+TEST_F(ConvFlnTest, ConvXBlockGradientsMatchFiniteDifferences) {
+  std::vector<Matrix> x;
+  Matrix logits;
+  net_->Forward(inputs_, &x, &logits);
+  Rng rng(8);
+  // X_1 (conv output) feeds the pooled conv layer 1: block (a).
+  const Matrix target = RandomMatrix(12, 7, 0.0f, 1.0f, &rng);
+  Matrix upstream;
+  net_->PreActivation(0, x[0], &upstream);
+  XBlock hidden(upstream, 2.0f, net_->layer(1), target, 3.0f, DataTerm::kFenchelRelu);
+  // A test point whose pre-activations keep 0.01 from the ReLU kink.
+  Matrix z, p;
+  for (float shift = 0.05f; shift < 2.0f; shift += 0.05f) {
+    z = x[1].array() + shift;
+    hidden.Map(z, &p);
+    if ((p.array().abs() >= 0.01f).all()) break;
+  }
+  ASSERT_TRUE((p.array().abs() >= 0.01f).all()) << "no kink-free test point";
+  ExpectGradient(hidden, z, 1e-3f);
+  // X_2 feeds the softmax layer: block (b).
+  Matrix upstream2;
+  net_->PreActivation(1, x[1], &upstream2);
+  XBlock last(upstream2, 1.0f, net_->layer(2), one_hot_, 10.0f, DataTerm::kSoftmaxCrossEntropy);
+  ExpectGradient(last, x[2].array() + 0.1f, 1e-2f);
+}
+
+TEST_F(ConvFlnTest, ConvWBlockGradientMatchesFiniteDifferences) {
+  std::vector<Matrix> x;
+  Matrix logits;
+  net_->Forward(inputs_, &x, &logits);
+  Rng rng(9);
+  const Layer& conv = net_->layer(1);  // pooled 2@2x2 -> 3@2x2 (same)
+  Matrix features;
+  conv.Features(x[1], &features);
+  const Matrix target = RandomMatrix(3, features.cols(), 0.0f, 1.0f, &rng);
+  Layer anchor = conv;
+  anchor.weight.array() += 0.05f;
+  LocalCollective collective;
+  WBlock block(features, target, DataTerm::kFenchelRelu, 2.0f, anchor, 1.0f, 0.3f, WStep::kGram,
+               &collective);
+  Matrix z, p;
+  for (float shift = 0.0f; shift < 2.0f; shift += 0.05f) {
+    z = PackAffine(conv);
+    z.rightCols(1).array() += shift;  // move every bias: a kink-free point
+    block.Map(z, &p);
+    if ((p.array().abs() >= 0.01f).all()) break;
+  }
+  ASSERT_TRUE((p.array().abs() >= 0.01f).all()) << "no kink-free test point";
+  ExpectGradient(block, z, 1e-3f);
+}
+
+TEST_F(ConvFlnTest, BackpropGradientsMatchFiniteDifferences) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::BACKPROP);
+  BackpropTrainer trainer(net_.get(), WithDefaults(schedule, 2).backprop());
+  trainer.ComputeGradients(inputs_, one_hot_);
+  // Small: a conv weight moves every position's pre-activation, and a larger
+  // step crosses ReLU kinks.
+  const float h = 1e-3f;
+  auto loss = [&]() {
+    return CrossEntropyPerColumn(net_->Logits(inputs_), one_hot_).cast<double>().mean();
+  };
+  for (int l = 0; l < net_->num_layers(); ++l) {
+    Matrix& w = net_->mutable_layer(l).weight;
+    for (Eigen::Index i = 0; i < w.size(); ++i) {
+      const float saved = w.data()[i];
+      w.data()[i] = saved + h;
+      const double plus = loss();
+      w.data()[i] = saved - h;
+      const double minus = loss();
+      w.data()[i] = saved;
+      EXPECT_NEAR(trainer.last_gradients()[l].weight.data()[i], (plus - minus) / (2 * h), 2e-3)
+          << "layer " << l << " weight " << i;
+    }
+  }
+}
+
+TEST_F(ConvFlnTest, LiftedObjectiveIsTheWeightedLossAtWarmStartAndNeverIncreases) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::FLN);
+  schedule.mutable_fln()->add_c(1.0f);
+  schedule.mutable_fln()->add_c(10.0f);
+  schedule.mutable_fln()->add_rho_d(1.0f);
+  schedule.mutable_fln()->set_alternations(2);
+  const v1::FlnOptions options = WithDefaults(schedule, 2).fln();
+  LocalCollective collective;
+  FlnTrainer trainer(net_.get(), options, &collective);
+  const Network anchor = *net_;
+  double previous = -1;
+  trainer.set_block_observer([&](const BlockEvent& event) {
+    EXPECT_LE(event.result.final_objective, event.result.initial_objective);
+    const double f = EvaluateLiftedObjective(*net_, trainer.lifted(), one_hot_,
+                                             trainer.hyperparameters(), anchor)
+                         .total;
+    if (previous < 0) {
+      // The first block starts at the warm start: F = c_L * loss.
+      std::vector<Matrix> x;
+      Matrix logits;
+      anchor.Forward(inputs_, &x, &logits);
+      const double loss = CrossEntropyPerColumn(logits, one_hot_).cast<double>().sum();
+      EXPECT_NEAR(event.result.initial_objective, 10.0 * loss, 1e-4 * loss);
+    } else {
+      EXPECT_LE(f, previous * (1 + 1e-6));
+    }
+    previous = f;
+  });
+  BatchStats stats;
+  ASSERT_TRUE(trainer.TrainBatch(inputs_, one_hot_, &stats).ok());
+  EXPECT_NEAR(stats.lifted_objective, previous, 1e-4 * previous);
+  ASSERT_EQ(stats.layer_gaps.size(), 2u);
+}
+
+}  // namespace
+}  // namespace fln
