@@ -37,7 +37,7 @@
 ABSL_FLAG(std::string, dataset, "fashion-mnist",
           "'fashion-mnist' (/usr/share/datasets/fashion-mnist) or a folder with the four "
           "standard IDX files (raw or .gz)");
-ABSL_FLAG(std::string, model, "mlp:300", "mlp:W1[,W2...] or linear");
+ABSL_FLAG(std::string, model, "mlp:300", "mlp:W1[,W2...], linear or lenet5");
 ABSL_FLAG(std::string, method, "fln", "fln or backprop");
 ABSL_FLAG(int, epochs, 5, "training epochs");
 ABSL_FLAG(int, threads, 2, "OpenMP threads (also used by the GEMM probe)");
@@ -175,7 +175,6 @@ int Run() {
     return 1;
   }
   const Network shape = Network::Create(*spec).value();
-  const std::vector<int> widths = shape.widths();
   const bool fln = schedule->method() == v1::FLN;
   const v1::Schedule resolved = WithDefaults(*schedule, shape.num_hidden());
   const bool gram = resolved.fln().w_solver().solver() == v1::GRAM_PRECONDITIONED;
@@ -193,7 +192,7 @@ int Run() {
   std::map<std::string, std::array<double, 3>> profile;
   auto last_block_end = std::chrono::steady_clock::now();
   hooks.on_block = [&](const BlockEvent& event) {
-    block_flops += FlnBlockFlops(event, widths, gram);
+    block_flops += FlnBlockFlops(event, shape, gram);
     const auto now = std::chrono::steady_clock::now();
     auto& entry = profile[absl::StrCat(event.is_w_block ? "W" : "X", event.layer)];
     entry[0] += std::chrono::duration<double>(now - last_block_end).count();
@@ -205,8 +204,8 @@ int Run() {
   int epochs_done = 0;
   LoadMonitor load;
   hooks.on_progress = [&](const ProgressReport& r) {
-    const double epoch_flops = fln ? block_flops + ForwardFlops(widths, train_samples)
-                                   : BackpropFlops(widths, train_samples);
+    const double epoch_flops = fln ? block_flops + ForwardFlops(shape, train_samples)
+                                   : BackpropFlops(shape, train_samples);
     block_flops = 0;
     total_flops += epoch_flops;
     if (absl::GetFlag(FLAGS_profile)) {

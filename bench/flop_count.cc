@@ -1,36 +1,42 @@
 #include "bench/flop_count.h"
 
 namespace fln {
+namespace {
 
-double FlnBlockFlops(const BlockEvent& event, const std::vector<int>& widths, bool gram_w_step) {
+// GEMM FLOPs of layer l's map for one sample.
+double LayerFlopsPerSample(const Layer& layer) {
+  return 2.0 * layer.weight.rows() * layer.weight.cols() * layer.positions();
+}
+
+}  // namespace
+
+double FlnBlockFlops(const BlockEvent& event, const Network& net, bool gram_w_step) {
   const double m = event.samples;
   const double iterations = event.result.iterations;
+  const Layer& layer = net.layer(event.layer);
   if (!event.is_w_block) {
-    // X_l feeds layer l: W_l is widths[l+1] x widths[l]. Initial map, then
-    // per iteration one map (W z) and one gradient product (W^T r).
-    const double product = 2.0 * widths[event.layer + 1] * widths[event.layer] * m;
-    return product * (1 + 2 * iterations);
+    // X_l feeds layer l: per iteration one map and one transposed map.
+    return iterations * 2 * LayerFlopsPerSample(layer) * m;
   }
-  const double in = widths[event.layer] + 1.0;  // [X; 1]
-  const double out = widths[event.layer + 1];
-  const double product = 2.0 * out * in * m;
-  double flops = product + 2.0 * in * in * m;  // initial map + Gram [X;1][X;1]^T
-  if (gram_w_step) flops += in * in * in;      // Cholesky and inverse of the metric
-  flops += iterations * 2 * product;           // gradient and map per iteration
+  const double windows = m * layer.positions();  // the W-block's "samples"
+  const double in = layer.weight.cols() + 1.0;   // [F; 1]
+  const double out = layer.weight.rows();
+  double flops = in * in * windows;             // Gram by SYRK
+  if (gram_w_step) flops += in * in * in;       // POTRF + POTRI
+  flops += iterations * 2 * (2.0 * out * in * windows);  // gradient and map
   if (gram_w_step) flops += iterations * 2.0 * out * in * in;  // grad * H^{-1}
   return flops;
 }
 
-double ForwardFlops(const std::vector<int>& widths, double samples) {
+double ForwardFlops(const Network& net, double samples) {
   double flops = 0;
-  for (size_t l = 0; l + 1 < widths.size(); ++l) flops += 2.0 * widths[l] * widths[l + 1] * samples;
+  for (const Layer& layer : net.layers()) flops += LayerFlopsPerSample(layer) * samples;
   return flops;
 }
 
-double BackpropFlops(const std::vector<int>& widths, double samples) {
-  const double forward = ForwardFlops(widths, samples);
-  const double first_input_gradient = 2.0 * widths[0] * widths[1] * samples;
-  return forward * 3 - first_input_gradient;
+double BackpropFlops(const Network& net, double samples) {
+  const double forward = ForwardFlops(net, samples);
+  return forward * 3 - LayerFlopsPerSample(net.layer(0)) * samples;
 }
 
 }  // namespace fln
