@@ -1,0 +1,154 @@
+#include "server/fln_server.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/status_macros.h"
+#include "grpc/health/v1/health.pb.h"
+#include "server/file_util.h"
+#include "server/logging.h"
+
+namespace fln {
+namespace {
+
+constexpr const char* kServices[] = {"fln.v1.Datasets", "fln.v1.Jobs", "fln.v1.Models"};
+
+void SetServing(grpc::Server* server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);  // "" and every service
+  for (const char* service : kServices) health->SetServingStatus(service, serving);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FlnServer>> FlnServer::Start(const Options& options) {
+  std::unique_ptr<FlnServer> server(new FlnServer());
+  FLN_RETURN_IF_ERROR(server->Init(options));
+  return server;
+}
+
+absl::Status FlnServer::Init(const Options& options) {
+  if (options.listen.empty() || options.listen.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen must be host:port, got '", options.listen, "'"));
+  }
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("--data_dir must not be empty");
+  if (options.heartbeat <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("--heartbeat_seconds must be > 0, got ",
+                                                   absl::FormatDuration(options.heartbeat)));
+  }
+  if (options.max_watchers <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_watchers must be > 0, got ", options.max_watchers));
+  }
+
+  FLN_RETURN_IF_ERROR(CreateDirectories(options.data_dir));
+  const std::string lock_path = options.data_dir + "/LOCK";
+  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return ErrnoToStatus(errno, lock_path);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data_dir ", options.data_dir, " is in use by another flnd (", lock_path, " is locked)"));
+  }
+  const std::string checkpoint_dir = options.data_dir + "/checkpoints";
+  FLN_RETURN_IF_ERROR(CreateDirectories(checkpoint_dir));
+  FLN_ASSIGN_OR_RETURN(store_, MetadataStore::Open(options.data_dir + "/fln.db"));
+  DatasetStore::Options dataset_options;
+  dataset_options.data_dir = options.data_dir;
+  dataset_options.max_upload_bytes = options.max_upload_bytes;
+  dataset_options.builtin_dir = options.builtin_dir;
+  FLN_ASSIGN_OR_RETURN(datasets_, DatasetStore::Create(dataset_options, store_.get()));
+  checkpoints_ = std::make_unique<CheckpointStore>(checkpoint_dir);
+  events_ = std::make_unique<JobEventLog>(store_.get(), options.max_watchers);
+  models_ = std::make_unique<ModelRegistry>(store_.get(), checkpoints_.get(), datasets_.get());
+  JobManager::Options job_options;
+  job_options.max_jobs = options.max_jobs;
+  job_options.threads_per_job = options.threads_per_job;
+  job_options.max_queued_jobs = options.max_queued_jobs;
+  job_options.report_batches = options.report_batches;
+  job_options.pause_after_epoch_for_testing = options.pause_after_epoch_for_testing;
+  FLN_ASSIGN_OR_RETURN(jobs_, JobManager::Create(job_options, store_.get(), datasets_.get(),
+                                                 checkpoints_.get(), events_.get()));
+
+  datasets_service_ = std::make_unique<DatasetsServiceImpl>(datasets_.get(), &draining_);
+  jobs_service_ = std::make_unique<JobsServiceImpl>(jobs_.get(), store_.get(), events_.get(),
+                                                    options.heartbeat, &draining_);
+  models_service_ = std::make_unique<ModelsServiceImpl>(models_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Links health.pb.cc's descriptor into the pool so reflection can describe
+  // grpc.health.v1.Health.
+  grpc::health::v1::HealthCheckRequest::descriptor();
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Long watches: clients may ping every 10 s or more, even between calls.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.RegisterService(datasets_service_.get());
+  builder.RegisterService(jobs_service_.get());
+  builder.RegisterService(models_service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    jobs_->Shutdown();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen, " (address in use or not local?); choose another "
+        "--listen"));
+  }
+  address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port_);
+  SetServing(server_.get(), true);
+  return absl::OkStatus();
+}
+
+void FlnServer::Shutdown() {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ == nullptr) {
+    if (jobs_ != nullptr) jobs_->Shutdown();
+  } else {
+    Log("shutting down: draining");
+    draining_.store(true);
+    SetServing(server_.get(), false);
+    jobs_->Shutdown();  // running jobs stop at their next batch, stay RUNNING
+    Log("shutting down: jobs stopped");
+    events_->Shutdown();  // watchers answer UNAVAILABLE
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    Log("shut down");
+  }
+}
+
+void FlnServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+FlnServer::~FlnServer() {
+  Shutdown();
+  // Everything that touches data_dir is closed before the lock is released.
+  server_.reset();
+  models_service_.reset();
+  jobs_service_.reset();
+  datasets_service_.reset();
+  jobs_.reset();
+  models_.reset();
+  events_.reset();
+  checkpoints_.reset();
+  datasets_.reset();
+  store_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+}  // namespace fln

@@ -1,0 +1,84 @@
+// flnd: the fln training and serving daemon.
+//
+//   flnd --listen=127.0.0.1:50051 --data_dir=./fln_data
+//
+// Prints "flnd listening on HOST:PORT" on stdout once it accepts calls (with
+// --listen=HOST:0 the port is the one the kernel chose). SIGTERM or SIGINT
+// shuts down gracefully (fln_server.h) and exits 0; running jobs resume from
+// their last epoch checkpoint at the next start.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "server/fln_server.h"
+#include "server/logging.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to listen on; port 0 picks one");
+ABSL_FLAG(std::string, data_dir, "./fln_data",
+          "directory for the database, datasets and checkpoints (created on first start)");
+ABSL_FLAG(int, max_jobs, 1, "training jobs run at the same time");
+ABSL_FLAG(int, threads_per_job, 2, "OpenMP threads of each training job");
+ABSL_FLAG(int64_t, max_upload_bytes, int64_t{256} << 20, "largest dataset upload accepted");
+ABSL_FLAG(std::string, builtin_dir, "/usr/share/datasets/fashion-mnist",
+          "where Import {builtin: \"fashion-mnist\"} finds the Fashion-MNIST IDX files");
+ABSL_FLAG(double, heartbeat_seconds, 5, "seconds between heartbeats on a quiet Watch stream");
+ABSL_FLAG(bool, report_batches, false, "also record a MetricRecord after every batch");
+ABSL_FLAG(int, max_queued_jobs, 1000, "jobs that may wait in the queue");
+ABSL_FLAG(int, max_watchers, 64, "concurrent Watch streams");
+ABSL_FLAG(int, pause_after_epoch_for_testing, 0,
+          "testing only: jobs wait after checkpointing this epoch until cancelled or shut down");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("flnd: trains and serves Fenchel lifted networks over gRPC");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the shutdown signals before any thread exists, so every thread
+  // inherits the mask and only the sigwait thread below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  fln::FlnServer::Options options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.max_jobs = absl::GetFlag(FLAGS_max_jobs);
+  options.threads_per_job = absl::GetFlag(FLAGS_threads_per_job);
+  options.max_upload_bytes = absl::GetFlag(FLAGS_max_upload_bytes);
+  options.builtin_dir = absl::GetFlag(FLAGS_builtin_dir);
+  options.heartbeat = absl::Seconds(absl::GetFlag(FLAGS_heartbeat_seconds));
+  options.report_batches = absl::GetFlag(FLAGS_report_batches);
+  options.max_queued_jobs = absl::GetFlag(FLAGS_max_queued_jobs);
+  options.max_watchers = absl::GetFlag(FLAGS_max_watchers);
+  options.pause_after_epoch_for_testing = absl::GetFlag(FLAGS_pause_after_epoch_for_testing);
+
+  absl::StatusOr<std::unique_ptr<fln::FlnServer>> server = fln::FlnServer::Start(options);
+  if (!server.ok()) {
+    fln::Log(absl::StrCat("cannot start: ", server.status().ToString()));
+    return 1;
+  }
+  std::printf("flnd listening on %s\n", (*server)->address().c_str());
+  std::fflush(stdout);
+  fln::Log(absl::StrCat("data_dir ", options.data_dir, ", max_jobs ", options.max_jobs,
+                        ", threads_per_job ", options.threads_per_job));
+
+  std::thread signal_thread([&signals, s = server->get()] {
+    int received = 0;
+    sigwait(&signals, &received);
+    fln::Log(absl::StrCat("received signal ", received, ", shutting down gracefully"));
+    s->Shutdown();
+  });
+  (*server)->Wait();
+  signal_thread.join();
+  server->reset();
+  return 0;
+}

@@ -1,0 +1,535 @@
+#include "server/job_manager.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "core/layer_plan.h"
+#include "core/status_macros.h"
+#include "core/train.h"
+#include "core/validation.h"
+#include "server/file_util.h"
+#include "server/logging.h"
+
+namespace fln {
+namespace {
+
+constexpr size_t kMaxNameLength = 256;
+constexpr size_t kMaxRequestIdLength = 128;
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+bool IsTerminal(v1::JobState state) {
+  return state == v1::SUCCEEDED || state == v1::FAILED || state == v1::CANCELLED;
+}
+
+v1::JobEvent StateEvent(v1::JobState state, int error_code = 0, std::string message = "") {
+  v1::JobEvent event;
+  event.mutable_state()->set_state(state);
+  event.mutable_state()->set_error_code(error_code);
+  event.mutable_state()->set_message(std::move(message));
+  return event;
+}
+
+absl::Status AlreadyEnded(const v1::Job& job) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "job ", job.id(), " already ended (", v1::JobState_Name(job.state()),
+      "); only QUEUED or RUNNING jobs can be cancelled"));
+}
+
+v1::MetricRecord ToRecord(const ProgressReport& r) {
+  v1::MetricRecord m;
+  m.set_epoch(r.epoch);
+  m.set_batch(r.batch);
+  m.set_num_batches(r.num_batches);
+  m.set_end_of_epoch(r.end_of_epoch);
+  m.set_lifted_objective(r.lifted_objective);
+  for (double gap : r.layer_gaps) m.add_layer_gaps(gap);
+  m.set_batch_loss(r.batch_loss);
+  m.set_train_loss(r.train_loss);
+  m.set_train_accuracy(r.train_accuracy);
+  m.set_test_loss(r.test_loss);
+  m.set_test_accuracy(r.test_accuracy);
+  m.set_elapsed_seconds(r.elapsed_seconds);
+  return m;
+}
+
+absl::Status CheckDatasetFits(const v1::Dataset& data, const v1::ModelSpec& model,
+                              int classes, const char* field) {
+  if (data.num_features() != model.input_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.input_size is ", model.input_size(), " but ", field, " '", data.id(), "' has ",
+        data.num_features(), " features per sample"));
+  }
+  if (data.num_classes() > classes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " '", data.id(), "' has ", data.num_classes(),
+        " classes but the model's output layer (model.layers[last].dense.units) has ", classes,
+        " units"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int HoldoutCount(int num_samples, float fraction) {
+  return static_cast<int>(std::floor(static_cast<double>(num_samples) * fraction));
+}
+
+void SplitHoldout(const Dataset& all, float fraction, Dataset* train, Dataset* test) {
+  const int n = all.num_samples();
+  const int held = HoldoutCount(n, fraction);
+  const int kept = n - held;
+  for (Dataset* part : {train, test}) {
+    part->num_classes = all.num_classes;
+    part->height = all.height;
+    part->width = all.width;
+    part->channels = all.channels;
+  }
+  train->features = all.features.leftCols(kept);
+  train->labels.assign(all.labels.begin(), all.labels.begin() + kept);
+  test->features = all.features.rightCols(held);
+  test->labels.assign(all.labels.begin() + kept, all.labels.end());
+}
+
+JobManager::JobManager(const Options& options, MetadataStore* store, DatasetStore* datasets,
+                       CheckpointStore* checkpoints, JobEventLog* events)
+    : options_(options),
+      store_(store),
+      datasets_(datasets),
+      checkpoints_(checkpoints),
+      events_(events) {}
+
+absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const Options& options,
+                                                               MetadataStore* store,
+                                                               DatasetStore* datasets,
+                                                               CheckpointStore* checkpoints,
+                                                               JobEventLog* events) {
+  if (options.max_jobs <= 0 || options.max_jobs > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_jobs must be in [1, 64], got ", options.max_jobs));
+  }
+  if (options.threads_per_job <= 0 || options.threads_per_job > 256) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads_per_job must be in [1, 256], got ", options.threads_per_job));
+  }
+  if (options.max_queued_jobs <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_queued_jobs must be > 0, got ", options.max_queued_jobs));
+  }
+  std::unique_ptr<JobManager> manager(
+      new JobManager(options, store, datasets, checkpoints, events));
+  FLN_RETURN_IF_ERROR(manager->Recover());
+  absl::MutexLock lock(&manager->join_mu_);
+  for (int i = 0; i < options.max_jobs; ++i) {
+    manager->workers_.emplace_back([m = manager.get()] { m->WorkerLoop(); });
+  }
+  return manager;
+}
+
+JobManager::~JobManager() { Shutdown(); }
+
+absl::Status JobManager::Recover() {
+  FLN_ASSIGN_OR_RETURN(std::vector<v1::Job> running, store_->ListJobsInStates({v1::RUNNING}));
+  FLN_ASSIGN_OR_RETURN(std::vector<v1::Job> queued, store_->ListJobsInStates({v1::QUEUED}));
+  absl::MutexLock lock(&mu_);
+  for (const v1::Job& job : running) {
+    events_->NoteSequence(job.id(), job.last_sequence());
+    if (job.cancel_requested()) {
+      FLN_RETURN_IF_ERROR(
+          events_
+              ->Append(job.id(),
+                       [](v1::Job* j) {
+                         j->set_state(v1::CANCELLED);
+                         j->set_finished_at_micros(NowMicros());
+                         return absl::OkStatus();
+                       },
+                       {StateEvent(v1::CANCELLED, 0,
+                                   "cancelled by request; the server stopped before the job did")})
+              .status());
+      continue;
+    }
+    Log(absl::StrCat("job ", job.id(), " was RUNNING; it resumes from its last checkpoint"));
+    queue_.push_back(job.id());
+  }
+  for (const v1::Job& job : queued) {
+    events_->NoteSequence(job.id(), job.last_sequence());
+    queue_.push_back(job.id());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (shutting_down_) {
+      return absl::UnavailableError("server shutting down; submit again once it has restarted");
+    }
+  }
+  if (request.name().size() > kMaxNameLength) {
+    return absl::InvalidArgumentError(absl::StrCat("name must be at most ", kMaxNameLength,
+                                                   " bytes, got ", request.name().size()));
+  }
+  if (request.request_id().size() > kMaxRequestIdLength) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id must be at most ",
+                                                   kMaxRequestIdLength, " bytes, got ",
+                                                   request.request_id().size()));
+  }
+  FLN_RETURN_IF_ERROR(ValidateModelSpec(request.model()));
+  // Weight layers (pooling layers fold into the next one).
+  FLN_ASSIGN_OR_RETURN(const std::vector<LayerPlan> plan, PlanLayers(request.model()));
+  const int num_hidden = static_cast<int>(plan.size()) - 1;
+  const int classes = plan.back().output_size;
+  v1::Schedule requested = request.schedule();
+  // fln trains Fenchel lifted networks unless asked otherwise.
+  if (requested.method() == v1::METHOD_UNSPECIFIED) requested.set_method(v1::FLN);
+  const v1::Schedule schedule = WithDefaults(requested, num_hidden);
+  FLN_RETURN_IF_ERROR(ValidateSchedule(schedule, num_hidden));
+
+  if (request.train_dataset_id().empty()) {
+    return absl::InvalidArgumentError("train_dataset_id is required");
+  }
+  absl::StatusOr<v1::Dataset> train = store_->GetDataset(request.train_dataset_id());
+  if (!train.ok()) {
+    return absl::Status(train.status().code(),
+                        absl::StrCat("train_dataset_id: ", train.status().message()));
+  }
+  FLN_RETURN_IF_ERROR(CheckDatasetFits(*train, request.model(), classes, "train_dataset_id"));
+  const float holdout = request.holdout_fraction();
+  if (!(holdout >= 0.0f && holdout < 1.0f)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("holdout_fraction must be in [0, 1), got ", holdout));
+  }
+  if (!request.test_dataset_id().empty()) {
+    if (holdout > 0) {
+      return absl::InvalidArgumentError(
+          "set either test_dataset_id or holdout_fraction, not both");
+    }
+    absl::StatusOr<v1::Dataset> test = store_->GetDataset(request.test_dataset_id());
+    if (!test.ok()) {
+      return absl::Status(test.status().code(),
+                          absl::StrCat("test_dataset_id: ", test.status().message()));
+    }
+    FLN_RETURN_IF_ERROR(CheckDatasetFits(*test, request.model(), classes, "test_dataset_id"));
+  } else if (holdout > 0) {
+    const int n = static_cast<int>(train->num_samples());
+    const int held = HoldoutCount(n, holdout);
+    if (held < 1 || held >= n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "holdout_fraction ", holdout, " of the ", n, " samples of train dataset '",
+          train->id(), "' holds out ", held, " samples; both parts need at least one"));
+    }
+  }
+
+  v1::Job job;
+  job.set_id(absl::StrCat("job-", RandomHex(12)));
+  job.set_name(request.name());
+  job.set_state(v1::QUEUED);
+  job.set_train_dataset_id(request.train_dataset_id());
+  job.set_test_dataset_id(request.test_dataset_id());
+  job.set_holdout_fraction(holdout);
+  *job.mutable_model() = request.model();
+  *job.mutable_schedule() = schedule;
+  job.set_created_at_micros(NowMicros());
+  job.set_request_id(request.request_id());
+
+  absl::MutexLock lock(&mu_);
+  if (shutting_down_) {
+    return absl::UnavailableError("server shutting down; submit again once it has restarted");
+  }
+  if (static_cast<int>(queue_.size()) >= options_.max_queued_jobs) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the job queue is full (", options_.max_queued_jobs,
+        " jobs waiting); wait for jobs to finish or cancel some, then submit again"));
+  }
+  FLN_ASSIGN_OR_RETURN(MetadataStore::InsertJobResult inserted,
+                       store_->InsertJob(job, StateEvent(v1::QUEUED)));
+  if (inserted.created) {
+    events_->NoteSequence(inserted.job.id(), inserted.job.last_sequence());
+    queue_.push_back(inserted.job.id());
+  }
+  return inserted.job;
+}
+
+absl::StatusOr<v1::Job> JobManager::Get(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  return store_->GetJob(id);
+}
+
+absl::StatusOr<v1::ListJobsResponse> JobManager::List(const v1::ListJobsRequest& request) {
+  if (!v1::JobState_IsValid(request.state())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("state must be a JobState, got ", request.state()));
+  }
+  if (request.page_size() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be >= 0, got ", request.page_size()));
+  }
+  const int page_size = request.page_size() == 0 ? kDefaultPageSize
+                                                 : std::min(request.page_size(), kMaxPageSize);
+  FLN_ASSIGN_OR_RETURN(MetadataStore::JobPage page,
+                       store_->ListJobs(request.state(), page_size, request.page_token()));
+  v1::ListJobsResponse response;
+  for (v1::Job& job : page.jobs) *response.add_jobs() = std::move(job);
+  response.set_next_page_token(page.next_page_token);
+  return response;
+}
+
+absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
+  if (id.empty()) return absl::InvalidArgumentError("id is required");
+  // mu_ orders this against a worker taking the job off the queue.
+  absl::MutexLock lock(&mu_);
+  FLN_ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(id));
+  if (IsTerminal(job.state())) return AlreadyEnded(job);
+
+  auto running = running_.find(id);
+  if (running != running_.end()) {
+    // Flag first, so at most the batch in flight finishes after we return.
+    running->second->user_cancel = true;
+    running->second->cancel.store(true);
+    return events_->Append(
+        id,
+        [](v1::Job* j) {
+          if (IsTerminal(j->state())) return AlreadyEnded(*j);
+          j->set_cancel_requested(true);
+          return absl::OkStatus();
+        },
+        {});
+  }
+  auto queued = std::find(queue_.begin(), queue_.end(), id);
+  const bool was_queued = queued != queue_.end();
+  if (was_queued) queue_.erase(queued);
+  // Waiting in the queue (to start, or to resume after a restart), or QUEUED
+  // in the store while a shutdown is in progress: it ends here.
+  if (was_queued || job.state() == v1::QUEUED) {
+    const std::string message = job.state() == v1::QUEUED
+                                    ? "cancelled by request before it started"
+                                    : "cancelled by request before it resumed";
+    return events_->Append(
+        id,
+        [](v1::Job* j) {
+          if (IsTerminal(j->state())) return AlreadyEnded(*j);
+          j->set_state(v1::CANCELLED);
+          j->set_cancel_requested(true);
+          j->set_finished_at_micros(NowMicros());
+          return absl::OkStatus();
+        },
+        {StateEvent(v1::CANCELLED, 0, message)});
+  }
+  // RUNNING in the store but not here: interrupted by a shutdown in progress.
+  // The next start sees cancel_requested and ends it as CANCELLED.
+  return events_->Append(
+      id,
+      [](v1::Job* j) {
+        if (IsTerminal(j->state())) return AlreadyEnded(*j);
+        j->set_cancel_requested(true);
+        return absl::OkStatus();
+      },
+      {});
+}
+
+void JobManager::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    shutting_down_ = true;
+    for (auto& [id, active] : running_) {
+      active->shutdown = true;
+      active->cancel.store(true);
+    }
+  }
+  absl::MutexLock lock(&join_mu_);
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+}
+
+void JobManager::WorkerLoop() {
+  while (true) {
+    std::string id;
+    std::shared_ptr<ActiveJob> active;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](JobManager* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) {
+            return m->shutting_down_ || !m->queue_.empty();
+          },
+          this));
+      if (shutting_down_) return;
+      id = std::move(queue_.front());
+      queue_.pop_front();
+      active = std::make_shared<ActiveJob>();
+      running_[id] = active;
+    }
+    RunJob(id, active.get());
+    absl::MutexLock lock(&mu_);
+    running_.erase(id);
+  }
+}
+
+void JobManager::RunJob(const std::string& id, ActiveJob* active) {
+  // Per-thread OpenMP pool size: Eigen's GEMM and the trainers' loops in
+  // this job use this many threads, whatever other jobs do.
+  omp_set_num_threads(options_.threads_per_job);
+  absl::StatusOr<v1::Job> job = store_->GetJob(id);
+  if (!job.ok()) {
+    Log(absl::StrCat("job ", id, " vanished before it started: ", job.status().ToString()));
+    return;
+  }
+  if (job->state() != v1::QUEUED && job->state() != v1::RUNNING) return;  // cancelled meanwhile
+
+  const bool recovering = job->state() == v1::RUNNING;
+  std::optional<v1::Checkpoint> resume;
+  if (recovering) {
+    absl::StatusOr<v1::Checkpoint> checkpoint = checkpoints_->Load(id);
+    if (checkpoint.ok()) {
+      resume = std::move(checkpoint).value();
+    } else if (!absl::IsNotFound(checkpoint.status())) {
+      Finish(id, checkpoint.status(), active);
+      return;
+    }
+  }
+  const int from_epoch = resume ? resume->state().epochs_completed() : 0;
+  v1::JobEvent start;
+  if (recovering) {
+    start.mutable_resumed()->set_from_epoch(from_epoch);
+  } else {
+    start = StateEvent(v1::RUNNING);
+  }
+  absl::StatusOr<v1::Job> started = events_->Append(
+      id,
+      [&](v1::Job* j) {
+        j->set_state(v1::RUNNING);
+        if (j->started_at_micros() == 0) j->set_started_at_micros(NowMicros());
+        j->set_epochs_completed(from_epoch);
+        return absl::OkStatus();
+      },
+      {start});
+  if (!started.ok()) {
+    Log(absl::StrCat("job ", id, " could not start: ", started.status().ToString()));
+    return;
+  }
+  if (recovering) Log(absl::StrCat("job ", id, " resumed from epoch ", from_epoch));
+  Finish(id, Execute(*started, resume ? &*resume : nullptr, active), active);
+}
+
+absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resume,
+                                 ActiveJob* active) {
+  const std::string& id = job.id();
+  FLN_ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> train_all,
+                       datasets_->Load(job.train_dataset_id()));
+  const Dataset* train = train_all.get();
+  std::shared_ptr<const Dataset> test_holder;
+  const Dataset* test = nullptr;
+  Dataset train_part, test_part;
+  if (!job.test_dataset_id().empty()) {
+    FLN_ASSIGN_OR_RETURN(test_holder, datasets_->Load(job.test_dataset_id()));
+    test = test_holder.get();
+  } else if (job.holdout_fraction() > 0) {
+    SplitHoldout(*train_all, job.holdout_fraction(), &train_part, &test_part);
+    train = &train_part;
+    test = &test_part;
+  }
+
+  if (resume != nullptr) {
+    // A run that stopped early is complete even though epochs remain.
+    const int patience = resume->schedule().early_stopping().patience();
+    if (patience > 0 && resume->state().epochs_since_best() >= patience) return absl::OkStatus();
+  }
+
+  // Reports the history already holds (a resumed run recomputes the epoch it
+  // was in, bit for bit) are not stored again.
+  const std::pair<int, int> recorded(job.latest_metrics().epoch(), job.latest_metrics().batch());
+  absl::Status progress_error;
+  TrainingHooks hooks;
+  hooks.cancel = &active->cancel;
+  hooks.report_batches = options_.report_batches;
+  hooks.on_progress = [&](const ProgressReport& report) {
+    if (std::make_pair(report.epoch, report.batch) <= recorded || !progress_error.ok()) return;
+    v1::JobEvent event;
+    v1::MetricRecord* record = event.mutable_metrics();
+    *record = ToRecord(report);
+    record->set_produced_at_micros(NowMicros());
+    event.set_time_micros(record->produced_at_micros());
+    progress_error = events_
+                         ->Append(id,
+                                  [&](v1::Job* j) {
+                                    *j->mutable_latest_metrics() = event.metrics();
+                                    return absl::OkStatus();
+                                  },
+                                  {event})
+                         .status();
+  };
+  hooks.on_checkpoint = [&](const v1::Checkpoint& checkpoint) -> absl::Status {
+    FLN_RETURN_IF_ERROR(progress_error);
+    FLN_RETURN_IF_ERROR(checkpoints_->Save(id, checkpoint));
+    const int epoch = checkpoint.state().epochs_completed();
+    v1::JobEvent event;
+    event.mutable_checkpoint()->set_epoch(epoch);
+    event.mutable_checkpoint()->set_model_id(id);
+    FLN_RETURN_IF_ERROR(events_
+                            ->Append(id,
+                                     [&](v1::Job* j) {
+                                       j->set_epochs_completed(epoch);
+                                       return absl::OkStatus();
+                                     },
+                                     {event})
+                            .status());
+    if (epoch == options_.pause_after_epoch_for_testing) {
+      // Cancel and Shutdown set the flag with mu_ held, which re-evaluates this.
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(
+                               +[](std::atomic<bool>* cancel) { return cancel->load(); },
+                               &active->cancel),
+                           absl::Minutes(10));
+    }
+    return absl::OkStatus();
+  };
+  return Train(job.model(), job.schedule(), *train, test, hooks, resume).status();
+}
+
+void JobManager::Finish(const std::string& id, const absl::Status& status, ActiveJob* active) {
+  v1::JobEvent event;
+  if (absl::IsCancelled(status)) {
+    bool shutdown, user_cancel;
+    {
+      absl::MutexLock lock(&mu_);
+      shutdown = active->shutdown;
+      user_cancel = active->user_cancel;
+    }
+    if (shutdown && !user_cancel) {
+      Log(absl::StrCat("job ", id, " interrupted by shutdown (", status.message(),
+                       "); it resumes from its last checkpoint on restart"));
+      return;
+    }
+    event = StateEvent(v1::CANCELLED, 0, std::string(status.message()));
+  } else if (status.ok()) {
+    event = StateEvent(v1::SUCCEEDED);
+  } else {
+    event = StateEvent(v1::FAILED, static_cast<int>(status.code()), std::string(status.message()));
+    Log(absl::StrCat("job ", id, " failed: ", status.ToString()));
+  }
+  const v1::StateChange change = event.state();
+  absl::StatusOr<v1::Job> finished = events_->Append(
+      id,
+      [&](v1::Job* j) {
+        j->set_state(change.state());
+        j->set_finished_at_micros(NowMicros());
+        j->set_error_code(change.error_code());
+        j->set_error_message(change.message());
+        return absl::OkStatus();
+      },
+      {event});
+  if (!finished.ok()) {
+    Log(absl::StrCat("job ", id, ": could not record its end (", v1::JobState_Name(change.state()),
+                     "): ", finished.status().ToString()));
+  }
+}
+
+}  // namespace fln
