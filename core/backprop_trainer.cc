@@ -37,12 +37,12 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
   Matrix delta;  // d loss / d pre-activation of the current layer
   SoftmaxColumns(logits, &delta);
   delta = (delta - one_hot) * inv_m;
-  Matrix features;
+  Matrix features_storage, positions_storage;
   for (int l = net_->num_layers() - 1; l >= 0; --l) {
     const Layer& layer = net_->layer(l);
     // W is shared by every position of a convolution: sum over them.
-    const Matrix delta_positions = layer.ToPositions(delta);
-    layer.Features(activations_[l], &features);
+    const Matrix& delta_positions = layer.ToPositions(delta, &positions_storage);
+    const Matrix& features = layer.Features(activations_[l], &features_storage);
     gradients_[l].weight.noalias() = delta_positions * features.transpose();
     gradients_[l].bias = delta_positions.rowwise().sum();
     if (options_.weight_decay() > 0) {

@@ -163,20 +163,14 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
   return SolveWhole(problem, settings, z, p, p_is_current);
 }
 
-float SquaredSpectralNorm(const Matrix& m) {
-  if (m.size() == 0) return 0.0f;
-  // Power iteration on the smaller Gram matrix.
-  const bool use_rows = m.rows() <= m.cols();
-  const Eigen::Index n = use_rows ? m.rows() : m.cols();
-  Vector v = Vector::Ones(n) / std::sqrt(static_cast<float>(n));
-  Vector w;
+float LargestEigenvalue(Eigen::Index n,
+                        const std::function<void(const Matrix&, Matrix*)>& apply) {
+  if (n == 0) return 0.0f;
+  Matrix v = Matrix::Ones(n, 1) / std::sqrt(static_cast<float>(n));
+  Matrix w;
   double eigenvalue = 0;
   for (int it = 0; it < 100; ++it) {
-    if (use_rows) {
-      w = m * (m.transpose() * v);
-    } else {
-      w = m.transpose() * (m * v);
-    }
+    apply(v, &w);
     const double norm = w.norm();
     if (norm == 0) return 0.0f;
     const double previous = eigenvalue;
@@ -186,6 +180,19 @@ float SquaredSpectralNorm(const Matrix& m) {
   }
   // Power iteration approaches from below; a small margin keeps 1/L a safe step.
   return static_cast<float>(eigenvalue * 1.02);
+}
+
+float SquaredSpectralNorm(const Matrix& m) {
+  if (m.size() == 0) return 0.0f;
+  // Power iteration on the smaller Gram matrix.
+  if (m.rows() <= m.cols()) {
+    return LargestEigenvalue(m.rows(), [&](const Matrix& v, Matrix* w) {
+      *w = m * (m.transpose() * v);
+    });
+  }
+  return LargestEigenvalue(m.cols(), [&](const Matrix& v, Matrix* w) {
+    *w = m.transpose() * (m * v);
+  });
 }
 
 }  // namespace fln

@@ -18,6 +18,7 @@
 #ifndef FLN_CORE_BLOCK_SOLVER_H_
 #define FLN_CORE_BLOCK_SOLVER_H_
 
+#include <functional>
 #include <memory>
 
 #include "core/matrix.h"
@@ -88,6 +89,11 @@ BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettin
 // iteration from a fixed start, so the result is deterministic. Slightly
 // inflated to be safe as a Lipschitz constant.
 float SquaredSpectralNorm(const Matrix& m);
+
+// Largest eigenvalue of a symmetric PSD operator of size n, given as
+// apply(v, &w) computing w = M v, by power iteration from a fixed start,
+// inflated by the same safety margin. SquaredSpectralNorm uses it.
+float LargestEigenvalue(Eigen::Index n, const std::function<void(const Matrix&, Matrix*)>& apply);
 
 }  // namespace fln
 

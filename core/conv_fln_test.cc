@@ -111,13 +111,13 @@ TEST_F(ConvFlnTest, FeaturesTimesWeightsIsTheForwardMap) {
   net_->Forward(inputs_, &x, &logits);
   for (int l = 0; l < net_->num_layers(); ++l) {
     const Layer& layer = net_->layer(l);
-    Matrix features, pre;
-    layer.Features(x[l], &features);
+    Matrix storage, pre, positions;
+    const Matrix& features = layer.Features(x[l], &storage);
     Matrix per_position = layer.weight * features;
     per_position.colwise() += layer.bias;
     layer.Forward(x[l], &pre);
     EXPECT_TRUE(layer.FromPositions(per_position, 7).isApprox(pre, 1e-5f)) << "layer " << l;
-    EXPECT_TRUE(layer.ToPositions(pre).isApprox(per_position, 1e-5f));
+    EXPECT_TRUE(layer.ToPositions(pre, &positions).isApprox(per_position, 1e-5f));
   }
 }
 
@@ -153,8 +153,8 @@ TEST_F(ConvFlnTest, ConvWBlockGradientMatchesFiniteDifferences) {
   net_->Forward(inputs_, &x, &logits);
   Rng rng(9);
   const Layer& conv = net_->layer(1);  // pooled 2@2x2 -> 3@2x2 (same)
-  Matrix features;
-  conv.Features(x[1], &features);
+  Matrix storage;
+  const Matrix features = conv.Features(x[1], &storage);
   const Matrix target = RandomMatrix(3, features.cols(), 0.0f, 1.0f, &rng);
   Layer anchor = conv;
   anchor.weight.array() += 0.05f;

@@ -101,10 +101,13 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   // A convolution's W-block is a dense one over its im2col windows.
   const Layer& layer = net_->layer(l);
   const int samples = static_cast<int>(x_[0].cols());
-  Matrix features;
-  layer.Features(x_[l], &features);
-  const Matrix target = last ? one_hot : layer.ToPositions(x_[l + 1]);
-  Matrix pre_positions = layer.ToPositions(pre_[l]);
+  Matrix features_storage, target_storage, pre_storage;
+  const Matrix& features = layer.Features(x_[l], &features_storage);
+  const Matrix& target = last ? one_hot : layer.ToPositions(x_[l + 1], &target_storage);
+  // The solver updates the pre-activations in place: move, not copy, when
+  // the layout is already per position.
+  Matrix pre_positions =
+      layer.conv ? layer.ToPositions(pre_[l], &pre_storage) : std::move(pre_[l]);
   WBlock block(features, target, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
                hyper_.rho[l], step, collective_);
@@ -116,7 +119,7 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_positions,
                             /*p_is_current=*/true);
   UnpackAffine(z, &net_->mutable_layer(l));
-  pre_[l] = layer.FromPositions(pre_positions, samples);
+  pre_[l] = layer.conv ? layer.FromPositions(pre_positions, samples) : std::move(pre_positions);
   if (block_observer_) block_observer_(event);
 }
 

@@ -16,14 +16,11 @@ const Matrix& Pooled(const Layer& layer, const Matrix& in, Matrix* storage) {
 
 }  // namespace
 
-void Layer::Features(const Matrix& in, Matrix* features) const {
+const Matrix& Layer::Features(const Matrix& in, Matrix* storage) const {
+  if (!conv) return Pooled(*this, in, storage);
   Matrix pooled;
-  const Matrix& source = Pooled(*this, in, &pooled);
-  if (conv) {
-    Im2Col(geometry, source, features);
-  } else {
-    *features = source;
-  }
+  Im2Col(geometry, Pooled(*this, in, &pooled), storage);
+  return *storage;
 }
 
 void Layer::Forward(const Matrix& in, Matrix* pre) const {
@@ -34,9 +31,8 @@ void Layer::Forward(const Matrix& in, Matrix* pre) const {
     return;
   }
   Matrix patches;
-  Features(in, &patches);
   Matrix per_position;
-  per_position.noalias() = weight * patches;
+  per_position.noalias() = weight * Features(in, &patches);
   per_position.colwise() += bias;
   *pre = FromPositions(per_position, static_cast<int>(in.cols()));
 }
@@ -44,7 +40,8 @@ void Layer::Forward(const Matrix& in, Matrix* pre) const {
 void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   Matrix pooled_grad;
   if (conv) {
-    const Matrix patches_grad = weight.transpose() * ToPositions(pre_grad);
+    Matrix per_position;
+    const Matrix patches_grad = weight.transpose() * ToPositions(pre_grad, &per_position);
     Col2Im(geometry, patches_grad, static_cast<int>(pre_grad.cols()), &pooled_grad);
   } else {
     pooled_grad.noalias() = weight.transpose() * pre_grad;
@@ -56,8 +53,10 @@ void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   }
 }
 
-Matrix Layer::ToPositions(const Matrix& per_sample) const {
-  return conv ? UnfoldPositions(per_sample, units()) : per_sample;
+const Matrix& Layer::ToPositions(const Matrix& per_sample, Matrix* storage) const {
+  if (!conv) return per_sample;
+  *storage = UnfoldPositions(per_sample, units());
+  return *storage;
 }
 
 Matrix Layer::FromPositions(const Matrix& per_position, int samples) const {
@@ -66,23 +65,14 @@ Matrix Layer::FromPositions(const Matrix& per_position, int samples) const {
 
 float SquaredOperatorNorm(const Layer& layer) {
   if (!layer.conv && !layer.pool_input) return SquaredSpectralNorm(layer.weight);
-  // Power iteration on A^T A for one sample (A acts on samples alike).
-  Matrix v = Matrix::Ones(layer.input_size, 1) / std::sqrt(static_cast<float>(layer.input_size));
-  Matrix av, w;
-  double eigenvalue = 0;
+  // A^T A for one sample (A acts on every sample alike); no bias.
   Layer linear = layer;
   linear.bias.setZero();
-  for (int it = 0; it < 100; ++it) {
+  Matrix av;
+  return LargestEigenvalue(layer.input_size, [&](const Matrix& v, Matrix* w) {
     linear.Forward(v, &av);
-    linear.Transpose(av, &w);
-    const double norm = w.norm();
-    if (norm == 0) return 0.0f;
-    const double previous = eigenvalue;
-    eigenvalue = norm;
-    v = w / static_cast<float>(norm);
-    if (std::abs(eigenvalue - previous) <= 1e-4 * eigenvalue) break;
-  }
-  return static_cast<float>(eigenvalue * 1.02);
+    linear.Transpose(av, w);
+  });
 }
 
 }  // namespace fln

@@ -48,8 +48,11 @@ struct Layer {
   // then the transposed pooling.
   void Transpose(const Matrix& pre_grad, Matrix* in_grad) const;
   // F(in): the matrix W multiplies (dense: inputs x m; conv: patch x m*P).
-  void Features(const Matrix& in, Matrix* features) const;
-  Matrix ToPositions(const Matrix& per_sample) const;
+  // Returns `in` itself for a dense layer without pooling (no copy on the
+  // hot path), else *storage filled with the result.
+  const Matrix& Features(const Matrix& in, Matrix* storage) const;
+  // Same contract: `per_sample` itself for a dense layer.
+  const Matrix& ToPositions(const Matrix& per_sample, Matrix* storage) const;
   Matrix FromPositions(const Matrix& per_position, int samples) const;
 };
 

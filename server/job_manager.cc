@@ -289,6 +289,12 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
   FLN_ASSIGN_OR_RETURN(v1::Job job, store_->GetJob(id));
   if (IsTerminal(job.state())) return AlreadyEnded(job);
 
+  // Records the request on a job that is still running (or will resume).
+  const auto mark_cancel_requested = [](v1::Job* j) {
+    if (IsTerminal(j->state())) return AlreadyEnded(*j);
+    j->set_cancel_requested(true);
+    return absl::OkStatus();
+  };
   auto running = running_.find(id);
   if (running != running_.end()) {
     // Flag first, so at most the batch in flight finishes after we return.
@@ -296,11 +302,7 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
     running->second->cancel.store(true);
     return events_->Append(
         id,
-        [](v1::Job* j) {
-          if (IsTerminal(j->state())) return AlreadyEnded(*j);
-          j->set_cancel_requested(true);
-          return absl::OkStatus();
-        },
+        mark_cancel_requested,
         {});
   }
   auto queued = std::find(queue_.begin(), queue_.end(), id);
@@ -327,11 +329,7 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
   // The next start sees cancel_requested and ends it as CANCELLED.
   return events_->Append(
       id,
-      [](v1::Job* j) {
-        if (IsTerminal(j->state())) return AlreadyEnded(*j);
-        j->set_cancel_requested(true);
-        return absl::OkStatus();
-      },
+      mark_cancel_requested,
       {});
 }
 
