@@ -27,6 +27,7 @@
 #include "bench/flop_count.h"
 #include "bench/gemm_probe.h"
 #include "bench/machine_load.h"
+#include "core/allocator_settings.h"
 #include "core/idx_reader.h"
 #include "core/model_shorthand.h"
 #include "core/network.h"
@@ -288,5 +289,6 @@ int Run() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  fln::KeepLargeAllocationsInHeap();
   return fln::Run();
 }

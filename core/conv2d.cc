@@ -1,5 +1,7 @@
 #include "core/conv2d.h"
 
+#include <algorithm>
+
 namespace fln {
 
 int Conv2dGeometry::out_height() const {
@@ -14,20 +16,23 @@ int Conv2dGeometry::out_width() const {
 
 namespace {
 
-// Calls visit(patch_row, input_index) for every in-image pixel of the window
-// at output position (oh, ow); patch rows of padding pixels are skipped.
+// Calls visit(patch_offset, input_offset, length) for every in-image run of
+// the window at output position (oh, ow): one kernel row clipped to the
+// image, `length` contiguous floats in both the patch column and the HWC
+// input column (a row of pixels is contiguous in HWC). Padding is skipped.
 template <typename Visit>
-void ForEachWindowPixel(const Conv2dGeometry& g, int oh, int ow, Visit visit) {
+void ForEachWindowRun(const Conv2dGeometry& g, int oh, int ow, Visit visit) {
   const int top = oh * g.stride - g.pad();
   const int left = ow * g.stride - g.pad();
+  const int first_w = std::max(left, 0);
+  const int end_w = std::min(left + g.kernel, g.width);
+  if (first_w >= end_w) return;
+  const int length = (end_w - first_w) * g.channels;
   for (int kh = 0; kh < g.kernel; ++kh) {
     const int h = top + kh;
     if (h < 0 || h >= g.height) continue;
-    for (int kw = 0; kw < g.kernel; ++kw) {
-      const int w = left + kw;
-      if (w < 0 || w >= g.width) continue;
-      visit((kh * g.kernel + kw) * g.channels, (h * g.width + w) * g.channels);
-    }
+    visit((kh * g.kernel + first_w - left) * g.channels, (h * g.width + first_w) * g.channels,
+          length);
   }
 }
 
@@ -36,15 +41,19 @@ void ForEachWindowPixel(const Conv2dGeometry& g, int oh, int ow, Visit visit) {
 void Im2Col(const Conv2dGeometry& g, const Matrix& input, Matrix* patches) {
   const int samples = static_cast<int>(input.cols());
   const int positions = g.out_height() * g.out_width();
-  patches->setZero(g.patch_size(), static_cast<Eigen::Index>(samples) * positions);
+  patches->resize(g.patch_size(), static_cast<Eigen::Index>(samples) * positions);
+  // Only SAME windows can overhang the image (on either side, even when
+  // pad() == 0), and only they leave entries unwritten.
+  if (g.padding == Padding::kSame) patches->setZero();
 #pragma omp parallel for schedule(static)
   for (int j = 0; j < samples; ++j) {
+    const float* image = input.col(j).data();
     for (int oh = 0; oh < g.out_height(); ++oh) {
       for (int ow = 0; ow < g.out_width(); ++ow) {
         const Eigen::Index col = static_cast<Eigen::Index>(j) * positions + oh * g.out_width() + ow;
-        ForEachWindowPixel(g, oh, ow, [&](int patch_row, int input_index) {
-          patches->col(col).segment(patch_row, g.channels) =
-              input.col(j).segment(input_index, g.channels);
+        float* patch = patches->col(col).data();
+        ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
+          std::copy_n(image + input_offset, length, patch + patch_offset);
         });
       }
     }
@@ -58,12 +67,13 @@ void Col2Im(const Conv2dGeometry& g, const Matrix& patches, int samples, Matrix*
   // loop over samples is race-free and its sums are in a fixed order.
 #pragma omp parallel for schedule(static)
   for (int j = 0; j < samples; ++j) {
+    float* image = input->col(j).data();
     for (int oh = 0; oh < g.out_height(); ++oh) {
       for (int ow = 0; ow < g.out_width(); ++ow) {
         const Eigen::Index col = static_cast<Eigen::Index>(j) * positions + oh * g.out_width() + ow;
-        ForEachWindowPixel(g, oh, ow, [&](int patch_row, int input_index) {
-          input->col(j).segment(input_index, g.channels) +=
-              patches.col(col).segment(patch_row, g.channels);
+        const float* patch = patches.col(col).data();
+        ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
+          for (int i = 0; i < length; ++i) image[input_offset + i] += patch[patch_offset + i];
         });
       }
     }

@@ -46,6 +46,7 @@ std::vector<Conv2dGeometry> Geometries() {
       {2, 7, 6, 3, 1, Padding::kValid, 4},
       {3, 9, 9, 3, 2, Padding::kSame, 2},
       {2, 10, 8, 4, 2, Padding::kValid, 3},  // even kernel
+      {2, 5, 6, 2, 1, Padding::kSame, 2},    // SAME with pad() == 0: overhangs only after
   };
 }
 

@@ -25,9 +25,10 @@ struct Evaluation {
 
 // REQUIRES: features.rows() == net.input_size(), labels.size() ==
 // features.cols(), every label < net.num_classes(). Processes `chunk`
-// samples at a time to bound memory.
+// samples at a time to bound memory (a convolution's im2col matrix holds
+// kernel^2 * channels floats per output position of every sample).
 Evaluation Evaluate(const Network& net, const Matrix& features,
-                    const std::vector<int32_t>& labels, int chunk = 4096);
+                    const std::vector<int32_t>& labels, int chunk = 256);
 
 }  // namespace fln
 

@@ -18,6 +18,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/allocator_settings.h"
 #include "server/fln_server.h"
 #include "server/logging.h"
 
@@ -39,6 +40,7 @@ ABSL_FLAG(int, pause_after_epoch_for_testing, 0,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("flnd: trains and serves Fenchel lifted networks over gRPC");
   absl::ParseCommandLine(argc, argv);
+  fln::KeepLargeAllocationsInHeap();
 
   // Block the shutdown signals before any thread exists, so every thread
   // inherits the mask and only the sigwait thread below receives them.
