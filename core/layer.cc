@@ -31,17 +31,21 @@ void Layer::Forward(const Matrix& in, Matrix* pre) const {
     return;
   }
   Matrix patches;
-  Matrix per_position;
-  per_position.noalias() = weight * Features(in, &patches);
+  const Matrix& features = Features(in, &patches);
+  // (units x m*P) per position is the same memory as (units*P x m) per
+  // sample (conv2d.h), so the GEMM writes the result in place.
+  pre->resize(output_size, in.cols());
+  Eigen::Map<Matrix> per_position(pre->data(), units(), features.cols());
+  per_position.noalias() = weight * features;
   per_position.colwise() += bias;
-  *pre = FromPositions(per_position, static_cast<int>(in.cols()));
 }
 
 void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   Matrix pooled_grad;
   if (conv) {
-    Matrix per_position;
-    const Matrix patches_grad = weight.transpose() * ToPositions(pre_grad, &per_position);
+    const Eigen::Map<const Matrix> per_position(pre_grad.data(), units(),
+                                                pre_grad.size() / units());
+    const Matrix patches_grad = weight.transpose() * per_position;
     Col2Im(geometry, patches_grad, static_cast<int>(pre_grad.cols()), &pooled_grad);
   } else {
     pooled_grad.noalias() = weight.transpose() * pre_grad;

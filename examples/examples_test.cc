@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/text_proto.h"
+#include "core/network.h"
 #include "core/validation.h"
 #include "gtest/gtest.h"
 #include "proto/model.pb.h"
@@ -28,13 +30,26 @@ std::vector<std::string> ExampleFiles() {
   return files;
 }
 
-// The type named on the file's "# proto-message: fln.v1.X" line, or "".
-std::string DeclaredType(const std::string& text) {
-  const std::string kTag = "# proto-message: ";
-  const size_t at = text.find(kTag);
+// The value of the file's "# <tag>: value" comment line, or "".
+std::string CommentValue(const std::string& text, const std::string& tag) {
+  const std::string marker = absl::StrCat("# ", tag, ": ");
+  const size_t at = text.find(marker);
   if (at == std::string::npos) return "";
   const size_t end = text.find('\n', at);
-  return text.substr(at + kTag.size(), end - at - kTag.size());
+  return text.substr(at + marker.size(), end - at - marker.size());
+}
+
+// Hidden layers of the model spec a schedule names on its "# fits:" line
+// (mlp_300.textproto when it names none).
+absl::StatusOr<int> HiddenLayersOfFittedModel(const std::string& schedule_text) {
+  std::string model = CommentValue(schedule_text, "fits");
+  if (model.empty()) model = "mlp_300.textproto";
+  v1::ModelSpec spec;
+  absl::Status loaded = client::LoadTextProtoFile(ExamplesDir() + "/" + model, &spec);
+  if (!loaded.ok()) return loaded;
+  absl::StatusOr<Network> net = Network::Create(spec);
+  if (!net.ok()) return net.status();
+  return net->num_hidden();
 }
 
 TEST(ExamplesTest, EveryExampleParsesAndValidates) {
@@ -44,7 +59,7 @@ TEST(ExamplesTest, EveryExampleParsesAndValidates) {
     SCOPED_TRACE(path);
     absl::StatusOr<std::string> text = client::ReadFileToString(path);
     ASSERT_TRUE(text.ok()) << text.status();
-    const std::string type = DeclaredType(*text);
+    const std::string type = CommentValue(*text, "proto-message");
     if (type == "fln.v1.ModelSpec") {
       v1::ModelSpec spec;
       ASSERT_TRUE(client::ParseTextProto(*text, path, &spec).ok());
@@ -53,12 +68,32 @@ TEST(ExamplesTest, EveryExampleParsesAndValidates) {
       v1::Schedule schedule;
       absl::Status parsed = client::ParseTextProto(*text, path, &schedule);
       ASSERT_TRUE(parsed.ok()) << parsed;
-      // The schedules are written for mlp_300: one hidden layer.
-      const absl::Status valid = ValidateSchedule(WithDefaults(schedule, 1), 1);
+      const absl::StatusOr<int> hidden = HiddenLayersOfFittedModel(*text);
+      ASSERT_TRUE(hidden.ok()) << hidden.status();
+      const absl::Status valid = ValidateSchedule(WithDefaults(schedule, *hidden), *hidden);
       EXPECT_TRUE(valid.ok()) << valid;
     } else {
       ADD_FAILURE() << "no \"# proto-message: fln.v1.ModelSpec|Schedule\" line";
     }
+  }
+}
+
+TEST(ExamplesTest, LeNetSchedulesFitLeNetOnly) {
+  v1::ModelSpec lenet;
+  ASSERT_TRUE(client::LoadTextProtoFile(ExamplesDir() + "/lenet5.textproto", &lenet).ok());
+  absl::StatusOr<Network> net = Network::Create(lenet);
+  ASSERT_TRUE(net.ok()) << net.status();
+  EXPECT_EQ(net->num_hidden(), 4);
+  for (const char* name : {"fln_lenet5.textproto", "fln_lenet5_authors.textproto"}) {
+    SCOPED_TRACE(name);
+    v1::Schedule schedule;
+    ASSERT_TRUE(client::LoadTextProtoFile(ExamplesDir() + "/" + name, &schedule).ok());
+    EXPECT_TRUE(ValidateSchedule(WithDefaults(schedule, 4), 4).ok());
+    // Per-layer lists sized for LeNet do not fit a one-hidden-layer MLP: the
+    // error names the offending schedule.fln field.
+    const absl::Status mlp = ValidateSchedule(WithDefaults(schedule, 1), 1);
+    EXPECT_FALSE(mlp.ok());
+    EXPECT_TRUE(absl::StrContains(mlp.message(), "schedule.fln.")) << mlp;
   }
 }
 

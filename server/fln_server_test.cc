@@ -281,6 +281,55 @@ TEST_F(FlnServerTest, SubmitWatchSucceedThenPredictAndEvaluateAgreeWithTheEngine
   EXPECT_GT(evaluated.accuracy(), 1.0 / kClasses);  // it learned something
 }
 
+// Convolutional models go through the same API unchanged: the pixels are
+// read as 2x4 single-channel images.
+TEST_F(FlnServerTest, AConvolutionalModelTrainsAndPredictsLikeTheEngine) {
+  UploadData();
+  v1::SubmitJobRequest request = JobRequest(/*epochs=*/2);
+  v1::ModelSpec& spec = *request.mutable_model();
+  spec.Clear();
+  spec.set_input_size(kFeatures);
+  spec.set_input_height(2);
+  spec.set_input_width(4);
+  spec.set_input_channels(1);
+  v1::Conv2dLayer* conv = spec.add_layers()->mutable_conv2d();
+  conv->set_filters(4);
+  conv->set_kernel_size(2);
+  conv->set_padding(v1::VALID);
+  spec.add_layers()->mutable_dense()->set_units(kClasses);
+  const v1::Job submitted = SubmitOrDie(request);
+  WatchResult watched = WatchToEnd(submitted.id());
+  ASSERT_TRUE(watched.status.ok()) << watched.status.error_message();
+  v1::Job done;
+  ASSERT_TRUE(GetJob(submitted.id(), &done).ok());
+  ASSERT_EQ(done.state(), v1::SUCCEEDED) << done.error_message();
+  EXPECT_EQ(done.latest_metrics().layer_gaps_size(), 1);  // the conv map is lifted
+
+  v1::Model model;
+  ASSERT_TRUE(GetModel(submitted.id(), /*weights=*/true, &model).ok());
+  absl::StatusOr<Network> net = Network::Create(model.checkpoint().spec());
+  ASSERT_TRUE(net.ok()) << net.status();
+  ASSERT_TRUE(NetworkFromProto(model.checkpoint().layers(), &*net).ok());
+  EXPECT_TRUE(net->layer(0).conv);
+  Matrix normalised = data_.test.features;
+  ASSERT_TRUE(ApplyNormalization(model.checkpoint().normalization(), &normalised).ok());
+  const std::vector<int32_t> labels = ArgmaxColumns(net->Logits(normalised));
+
+  v1::PredictRequest predict;
+  predict.set_model_id(submitted.id());
+  predict.set_num_samples(data_.test.num_samples());
+  predict.mutable_inputs()->Add(data_.test.features.data(),
+                                data_.test.features.data() + data_.test.features.size());
+  v1::PredictResponse predicted;
+  const grpc::Status predict_status = Predict(predict, &predicted);
+  ASSERT_TRUE(predict_status.ok()) << predict_status.error_message();
+  ASSERT_EQ(predicted.predictions_size(), data_.test.num_samples());
+  for (int j = 0; j < predicted.predictions_size(); ++j) {
+    EXPECT_EQ(predicted.predictions(j).label(), labels[j]) << "sample " << j;
+  }
+  EXPECT_GT(done.latest_metrics().test_accuracy(), 1.0 / kClasses);
+}
+
 TEST_F(FlnServerTest, ModelsListShowsJobsWithCheckpoints) {
   UploadData();
   const v1::Job job = TrainedJob(1);
