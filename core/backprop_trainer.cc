@@ -37,14 +37,16 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
   Matrix delta;  // d loss / d pre-activation of the current layer
   SoftmaxColumns(logits, &delta);
   delta = (delta - one_hot) * inv_m;
-  Matrix features_storage, positions_storage;
+  const int samples = static_cast<int>(inputs.cols());
+  Matrix features_storage;
   for (int l = net_->num_layers() - 1; l >= 0; --l) {
     const Layer& layer = net_->layer(l);
     // W is shared by every position of a convolution: sum over them.
-    const Matrix& delta_positions = layer.ToPositions(delta, &positions_storage);
+    layer.ToPositions(&delta);
     const Matrix& features = layer.Features(activations_[l], &features_storage);
-    gradients_[l].weight.noalias() = delta_positions * features.transpose();
-    gradients_[l].bias = delta_positions.rowwise().sum();
+    gradients_[l].weight.noalias() = delta * features.transpose();
+    gradients_[l].bias = delta.rowwise().sum();
+    layer.ToSamples(samples, &delta);
     if (options_.weight_decay() > 0) {
       gradients_[l].weight += options_.weight_decay() * layer.weight;
     }

@@ -126,7 +126,8 @@ BlockSolveResult SolveWhole(const BlockProblem& problem, const BlockSolverSettin
 BlockSolveResult SolveTiles(const BlockProblem& problem, const BlockSolverSettings& settings,
                             Matrix* z_io, Matrix* p_io, bool p_is_current) {
   const Eigen::Index cols = z_io->cols();
-  const Eigen::Index tiles = (cols + kColumnTile - 1) / kColumnTile;
+  const Eigen::Index tile_columns = problem.column_tile();
+  const Eigen::Index tiles = (cols + tile_columns - 1) / tile_columns;
   if (p_io != nullptr && !p_is_current) problem.Map(*z_io, p_io);
   Matrix p_local;
   Matrix* p = p_io != nullptr ? p_io : &p_local;
@@ -134,8 +135,8 @@ BlockSolveResult SolveTiles(const BlockProblem& problem, const BlockSolverSettin
   std::vector<BlockSolveResult> results(tiles);
 #pragma omp parallel for schedule(dynamic, 1)
   for (Eigen::Index t = 0; t < tiles; ++t) {
-    const Eigen::Index begin = t * kColumnTile;
-    const Eigen::Index count = std::min(kColumnTile, cols - begin);
+    const Eigen::Index begin = t * tile_columns;
+    const Eigen::Index count = std::min(tile_columns, cols - begin);
     const std::unique_ptr<BlockProblem> tile = problem.ColumnSlice(begin, count);
     Matrix z = z_io->middleCols(begin, count);
     Matrix pz = p->middleCols(begin, count);
@@ -156,7 +157,7 @@ BlockSolveResult SolveTiles(const BlockProblem& problem, const BlockSolverSettin
 
 BlockSolveResult SolveBlock(const BlockProblem& problem, const BlockSolverSettings& settings,
                             Matrix* z, Matrix* p, bool p_is_current) {
-  if (problem.axis() == GroupAxis::kColumns && z->cols() > kColumnTile &&
+  if (problem.axis() == GroupAxis::kColumns && z->cols() > problem.column_tile() &&
       problem.ColumnSlice(0, 1) != nullptr) {
     return SolveTiles(problem, settings, z, p, p_is_current);
   }

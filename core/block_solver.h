@@ -27,6 +27,10 @@ namespace fln {
 
 enum class GroupAxis { kColumns, kRows, kWhole };
 
+// Default columns per tile when a column-separable block is solved tile by
+// tile (BlockProblem::column_tile).
+inline constexpr Eigen::Index kColumnTile = 32;
+
 class BlockProblem {
  public:
   virtual ~BlockProblem() = default;
@@ -55,11 +59,11 @@ class BlockProblem {
                                                     Eigen::Index /*count*/) const {
     return nullptr;
   }
-};
 
-// Columns per tile when a column-separable block is solved tile by tile.
-// Fixed (not derived from the thread count) so results do not depend on it.
-inline constexpr Eigen::Index kColumnTile = 32;
+  // Columns per tile for ColumnSlice. It must depend on the problem's shape
+  // only, never on the thread count, so that results do not either.
+  virtual Eigen::Index column_tile() const { return kColumnTile; }
+};
 
 struct BlockSolverSettings {
   int max_iterations = 20;

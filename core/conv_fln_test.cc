@@ -111,13 +111,16 @@ TEST_F(ConvFlnTest, FeaturesTimesWeightsIsTheForwardMap) {
   net_->Forward(inputs_, &x, &logits);
   for (int l = 0; l < net_->num_layers(); ++l) {
     const Layer& layer = net_->layer(l);
-    Matrix storage, pre, positions;
+    Matrix storage, pre;
     const Matrix& features = layer.Features(x[l], &storage);
     Matrix per_position = layer.weight * features;
     per_position.colwise() += layer.bias;
     layer.Forward(x[l], &pre);
-    EXPECT_TRUE(layer.FromPositions(per_position, 7).isApprox(pre, 1e-5f)) << "layer " << l;
-    EXPECT_TRUE(layer.ToPositions(pre, &positions).isApprox(per_position, 1e-5f));
+    Matrix per_sample = per_position;
+    layer.ToSamples(7, &per_sample);
+    EXPECT_TRUE(per_sample.isApprox(pre, 1e-5f)) << "layer " << l;
+    layer.ToPositions(&pre);
+    EXPECT_TRUE(pre.isApprox(per_position, 1e-5f)) << "layer " << l;
   }
 }
 

@@ -5,7 +5,11 @@
 namespace fln {
 
 Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post) {
-  return FenchelDivergenceArray(pre, post).colwise().sum().transpose().matrix();
+  Vector sums(pre.cols());
+  for (Eigen::Index j = 0; j < pre.cols(); ++j) {
+    sums(j) = FenchelDivergenceRunSum(pre.col(j).data(), post.col(j).data(), pre.rows());
+  }
+  return sums;
 }
 
 double FenchelDivergenceSum(const Matrix& pre, const Matrix& post) {

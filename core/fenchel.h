@@ -38,6 +38,16 @@ auto FenchelDivergenceArray(const Eigen::MatrixBase<Pre>& pre, const Eigen::Matr
               post.array() * (0.5f * post.array() - pre.array()));
 }
 
+// Sum of B(pre[i], post[i]) over n contiguous pairs, vectorised (OpenMP
+// simd; Eigen 3.4 evaluates select() one scalar at a time): the inner loop of
+// every X-block objective.
+inline float FenchelDivergenceRunSum(const float* pre, const float* post, Eigen::Index n) {
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (Eigen::Index i = 0; i < n; ++i) sum += FenchelDivergence(pre[i], post[i]);
+  return sum;
+}
+
 // Column sums of B(pre, post) elementwise. REQUIRES: same shapes.
 Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post);
 

@@ -1,5 +1,6 @@
 #include "core/fln_blocks.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/fenchel.h"
@@ -57,6 +58,16 @@ std::unique_ptr<BlockProblem> XBlock::ColumnSlice(Eigen::Index begin, Eigen::Ind
   return std::unique_ptr<BlockProblem>(new XBlock(*this, begin, count));
 }
 
+Eigen::Index XBlock::column_tile() const {
+  if (!layer_.conv) return kColumnTile;
+  // Each sample becomes patch_size x positions im2col values (LeNet-5's X_1:
+  // 150 x 100); measured in bench/README.md.
+  constexpr Eigen::Index kTileFloats = 65536;  // 256 KB of patches
+  const Eigen::Index per_sample =
+      static_cast<Eigen::Index>(layer_.geometry.patch_size()) * layer_.positions();
+  return std::clamp<Eigen::Index>(kTileFloats / per_sample, 1, kColumnTile);
+}
+
 void XBlock::Map(const Matrix& z, Matrix* p) const { layer_.Forward(z, p); }
 
 // The X-block's element-wise work is a few passes over n_l x m matrices per
@@ -67,9 +78,11 @@ void XBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) c
   const bool relu = downstream_ == DataTerm::kFenchelRelu;
 #pragma omp parallel for schedule(static) if (z.size() > kParallelElements)
   for (Eigen::Index j = 0; j < z.cols(); ++j) {
-    const float upstream = FenchelDivergenceArray(upstream_.col(j), z.col(j)).sum();
-    const float downstream = relu ? FenchelDivergenceArray(p.col(j), target_.col(j)).sum()
-                                  : CrossEntropyColumn(p.col(j), target_.col(j));
+    const float upstream =
+        FenchelDivergenceRunSum(upstream_.col(j).data(), z.col(j).data(), z.rows());
+    const float downstream =
+        relu ? FenchelDivergenceRunSum(p.col(j).data(), target_.col(j).data(), p.rows())
+             : CrossEntropyColumn(p.col(j), target_.col(j));
     (*values)(j) = upstream_weight_ * upstream + downstream_weight_ * downstream;
   }
 }
@@ -107,7 +120,8 @@ void XBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
 WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
                const Layer& anchor, float rho_d, float rho, WStep step,
                Collective* collective)
-    : target_(target),
+    : input_(input),
+      target_(target),
       data_term_(data_term),
       data_weight_(data_weight),
       rho_d_(rho_d),
@@ -115,15 +129,22 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
       collective_(collective),
       anchor_(PackAffine(anchor)),
       step_(step) {
-  augmented_input_.resize(input.rows() + 1, input.cols());
-  augmented_input_.topRows(input.rows()) = input;
-  augmented_input_.bottomRows(1).setOnes();
-  const Eigen::Index n = augmented_input_.rows();
-  const float curvature = data_weight_ * CurvatureBound(data_term_);
-
-  Matrix gram;
-  GramMatrix(augmented_input_, &gram);
+  // The Gram matrix of [X; 1^T] from X's, without building [X; 1^T] (a copy
+  // of the whole im2col matrix for a convolution):
+  //   [X X^T  X 1]
+  //   [1^T X^T  m].
+  const Eigen::Index inputs = input.rows();
+  const Eigen::Index n = inputs + 1;
+  Matrix input_gram;
+  GramMatrix(input, &input_gram);
+  Matrix gram(n, n);
+  gram.topLeftCorner(inputs, inputs) = input_gram;
+  // Row sums as a GEMV: Eigen's rowwise().sum() is scalar for few rows.
+  gram.col(inputs).head(inputs).noalias() = input * Vector::Ones(input.cols());
+  gram.row(inputs).head(inputs) = gram.col(inputs).head(inputs).transpose();
+  gram(inputs, inputs) = static_cast<float>(input.cols());
   collective_->AllReduceSum(&gram);
+  const float curvature = data_weight_ * CurvatureBound(data_term_);
   if (step_ == WStep::kGram) {
     inverse_metric_ = curvature * gram;
     inverse_metric_.diagonal().array() += 2.0f * (rho_d_ + rho_);
@@ -140,14 +161,24 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
   }
 }
 
-void WBlock::Map(const Matrix& z, Matrix* p) const { p->noalias() = z * augmented_input_; }
+void WBlock::Map(const Matrix& z, Matrix* p) const {
+  const Eigen::Index inputs = input_.rows();
+  p->noalias() = z.leftCols(inputs) * input_;
+  p->colwise() += z.col(inputs);
+}
 
 void WBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) const {
   const Eigen::Index inputs = z.cols() - 1;
   const Vector proximal = rho_d_ * (z - anchor_).rowwise().squaredNorm();
   const Vector ridge = rho_ * z.leftCols(inputs).rowwise().squaredNorm();
   if (data_term_ == DataTerm::kFenchelRelu) {
-    Vector data = FenchelDivergenceArray(p, target_).rowwise().sum().matrix();
+    Vector data = Vector::Zero(p.rows());
+    for (Eigen::Index j = 0; j < p.cols(); ++j) {
+      const float* pre = p.col(j).data();
+      const float* post = target_.col(j).data();
+#pragma omp simd
+      for (Eigen::Index i = 0; i < p.rows(); ++i) data(i) += FenchelDivergence(pre[i], post[i]);
+    }
     collective_->AllReduceSum(&data);
     *values = data_weight_ * data + proximal + ridge;
   } else {
@@ -162,11 +193,13 @@ void WBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) c
 void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   Matrix residual;
   DataTermResidual(data_term_, p, target_, &residual);
-  grad->noalias() = residual * augmented_input_.transpose();
+  const Eigen::Index inputs = input_.rows();
+  grad->resize(z.rows(), z.cols());
+  grad->leftCols(inputs).noalias() = residual * input_.transpose();
+  grad->col(inputs).noalias() = residual * Vector::Ones(residual.cols());
   collective_->AllReduceSum(grad);
   *grad *= data_weight_;
   *grad += 2.0f * rho_d_ * (z - anchor_);
-  const Eigen::Index inputs = z.cols() - 1;
   grad->leftCols(inputs) += 2.0f * rho_ * z.leftCols(inputs);
 }
 

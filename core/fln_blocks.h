@@ -56,6 +56,9 @@ class XBlock final : public BlockProblem {
   void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
   std::unique_ptr<BlockProblem> ColumnSlice(Eigen::Index begin,
                                             Eigen::Index count) const override;
+  // Fewer columns when a convolution follows, so a tile's im2col patches
+  // stay in cache.
+  Eigen::Index column_tile() const override;
 
   float lipschitz() const { return lipschitz_; }
 
@@ -77,7 +80,7 @@ class WBlock final : public BlockProblem {
  public:
   // input: F (n_in x samples); target: X_{l+1} in positions layout or
   // one-hot Y (n_out x samples);
-  // anchor: W^prev, b^prev. All references must outlive the block.
+  // anchor: W^prev, b^prev. input and target must outlive the block.
   WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
          const Layer& anchor, float rho_d, float rho, WStep step, Collective* collective);
 
@@ -90,13 +93,13 @@ class WBlock final : public BlockProblem {
   void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
 
  private:
+  const Matrix& input_;   // F; the bias row of [F; 1^T] is implicit
   const Matrix& target_;
   const DataTerm data_term_;
   const float data_weight_;
   const float rho_d_;
   const float rho_;
   Collective* const collective_;
-  Matrix augmented_input_;  // [X; 1^T]
   Matrix anchor_;           // [W^prev b^prev]
   WStep step_;
   float lipschitz_ = 0;

@@ -98,17 +98,16 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   // Block (c) for hidden W_l, (d) for the softmax layer W_L.
   const WStep step =
       options_.w_solver().solver() == v1::GRAM_PRECONDITIONED ? WStep::kGram : WStep::kLipschitz;
-  // A convolution's W-block is a dense one over its im2col windows.
-  const Layer& layer = net_->layer(l);
+  // A convolution's W-block is a dense one over its im2col windows; its
+  // target and pre-activations are viewed per window in place.
+  Layer& layer = net_->mutable_layer(l);
   const int samples = static_cast<int>(x_[0].cols());
-  Matrix features_storage, target_storage, pre_storage;
+  Matrix features_storage;
   const Matrix& features = layer.Features(x_[l], &features_storage);
-  const Matrix& target = last ? one_hot : layer.ToPositions(x_[l + 1], &target_storage);
-  // The solver updates the pre-activations in place: move, not copy, when
-  // the layout is already per position.
-  Matrix pre_positions =
-      layer.conv ? layer.ToPositions(pre_[l], &pre_storage) : std::move(pre_[l]);
-  WBlock block(features, target, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
+  if (!last) layer.ToPositions(&x_[l + 1]);
+  layer.ToPositions(&pre_[l]);
+  WBlock block(features, last ? one_hot : x_[l + 1],
+               last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
                hyper_.rho[l], step, collective_);
   Matrix z = PackAffine(layer);
@@ -116,10 +115,11 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   event.is_w_block = true;
   event.layer = l;
   event.samples = samples;
-  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_positions,
+  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l],
                             /*p_is_current=*/true);
-  UnpackAffine(z, &net_->mutable_layer(l));
-  pre_[l] = layer.conv ? layer.FromPositions(pre_positions, samples) : std::move(pre_positions);
+  UnpackAffine(z, &layer);
+  layer.ToSamples(samples, &pre_[l]);
+  if (!last) layer.ToSamples(samples, &x_[l + 1]);
   if (block_observer_) block_observer_(event);
 }
 

@@ -57,14 +57,12 @@ void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   }
 }
 
-const Matrix& Layer::ToPositions(const Matrix& per_sample, Matrix* storage) const {
-  if (!conv) return per_sample;
-  *storage = UnfoldPositions(per_sample, units());
-  return *storage;
+void Layer::ToPositions(Matrix* per_sample) const {
+  if (conv) ReshapeInPlace(units(), per_sample->size() / units(), per_sample);
 }
 
-Matrix Layer::FromPositions(const Matrix& per_position, int samples) const {
-  return conv ? FoldPositions(per_position, samples) : per_position;
+void Layer::ToSamples(int samples, Matrix* per_position) const {
+  if (conv) ReshapeInPlace(per_position->size() / samples, samples, per_position);
 }
 
 float SquaredOperatorNorm(const Layer& layer) {

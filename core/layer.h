@@ -10,9 +10,10 @@
 //
 // Batches are per sample: X is input_size() x m and A(X) is output_size() x m
 // (HWC maps, conv2d.h). The W-blocks see a convolution as a dense layer over
-// m * positions() "samples": ToPositions turns an (output_size x m) matrix
-// into (units x m * positions) and FromPositions back; for dense layers both
-// are the identity.
+// m * positions() "samples": in HWC order an (output_size x m) batch and its
+// (units x m * positions) per-position view are the same memory, so
+// ToPositions and ToSamples reshape in place; for dense layers both are the
+// identity.
 #ifndef FLN_CORE_LAYER_H_
 #define FLN_CORE_LAYER_H_
 
@@ -51,9 +52,10 @@ struct Layer {
   // Returns `in` itself for a dense layer without pooling (no copy on the
   // hot path), else *storage filled with the result.
   const Matrix& Features(const Matrix& in, Matrix* storage) const;
-  // Same contract: `per_sample` itself for a dense layer.
-  const Matrix& ToPositions(const Matrix& per_sample, Matrix* storage) const;
-  Matrix FromPositions(const Matrix& per_position, int samples) const;
+  // (output_size x m) -> (units x m * positions) and back, without copying.
+  // REQUIRES: the matrix has the shape the call converts from.
+  void ToPositions(Matrix* per_sample) const;
+  void ToSamples(int samples, Matrix* per_position) const;
 };
 
 // Squared operator norm of X -> W F(X) (the bias is irrelevant), by power

@@ -14,6 +14,15 @@ using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;  // column-
 using Vector = Eigen::Matrix<float, Eigen::Dynamic, 1>;
 using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
 
+// Gives *m the shape rows x cols over the same column-major storage, without
+// copying. Eigen documents that a resize keeping the number of coefficients
+// performs no allocation and leaves the values unchanged (matrix_test pins
+// it). REQUIRES: rows * cols == m->size().
+inline void ReshapeInPlace(Eigen::Index rows, Eigen::Index cols, Matrix* m) {
+  eigen_assert(rows * cols == m->size());
+  m->resize(rows, cols);
+}
+
 }  // namespace fln
 
 #endif  // FLN_CORE_MATRIX_H_
