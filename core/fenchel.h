@@ -22,30 +22,29 @@
 
 namespace fln {
 
-// B(u, v) for one pair. REQUIRES: v >= 0 (not checked). Evaluated in the
-// cancellation-free form 1/2 (v - u)^2 for u > 0 and v (v/2 - u) otherwise,
-// so it is exactly 0 on the ReLU graph.
+// B(u, v) for one pair. REQUIRES: v >= 0 (not checked). Evaluated as
+//   1/2 (v - r)^2 + v (r - u),   r = max(u, 0),
+// which is 1/2 (v - u)^2 for u > 0 and v (v/2 - u) otherwise, free of the
+// cancellation in 1/2 v^2 + 1/2 r^2 - u v, so it is exactly 0 on the ReLU
+// graph; and branch-free, so Eigen vectorises it (select() is scalar in 3.4).
 inline float FenchelDivergence(float u, float v) {
-  return u > 0.0f ? 0.5f * (v - u) * (v - u) : v * (0.5f * v - u);
+  const float r = u > 0.0f ? u : 0.0f;
+  return 0.5f * (v - r) * (v - r) + v * (r - u);
 }
 
 // Elementwise B(pre, post) as an Eigen array expression (same formula), for
 // matrices, columns or any other same-shape float expressions.
 template <typename Pre, typename Post>
 auto FenchelDivergenceArray(const Eigen::MatrixBase<Pre>& pre, const Eigen::MatrixBase<Post>& post) {
-  return (pre.array() > 0.0f)
-      .select(0.5f * (post.array() - pre.array()).square(),
-              post.array() * (0.5f * post.array() - pre.array()));
+  const auto r = pre.array().max(0.0f);
+  return 0.5f * (post.array() - r).square() + post.array() * (r - pre.array());
 }
 
-// Sum of B(pre[i], post[i]) over n contiguous pairs, vectorised (OpenMP
-// simd; Eigen 3.4 evaluates select() one scalar at a time): the inner loop of
-// every X-block objective.
+// Sum of B(pre[i], post[i]) over n contiguous pairs: the inner loop of every
+// X-block objective.
 inline float FenchelDivergenceRunSum(const float* pre, const float* post, Eigen::Index n) {
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (Eigen::Index i = 0; i < n; ++i) sum += FenchelDivergence(pre[i], post[i]);
-  return sum;
+  using Run = Eigen::Map<const Vector>;
+  return FenchelDivergenceArray(Run(pre, n), Run(post, n)).sum();
 }
 
 // Column sums of B(pre, post) elementwise. REQUIRES: same shapes.

@@ -172,13 +172,7 @@ void WBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) c
   const Vector proximal = rho_d_ * (z - anchor_).rowwise().squaredNorm();
   const Vector ridge = rho_ * z.leftCols(inputs).rowwise().squaredNorm();
   if (data_term_ == DataTerm::kFenchelRelu) {
-    Vector data = Vector::Zero(p.rows());
-    for (Eigen::Index j = 0; j < p.cols(); ++j) {
-      const float* pre = p.col(j).data();
-      const float* post = target_.col(j).data();
-#pragma omp simd
-      for (Eigen::Index i = 0; i < p.rows(); ++i) data(i) += FenchelDivergence(pre[i], post[i]);
-    }
+    Vector data = FenchelDivergenceArray(p, target_).rowwise().sum().matrix();
     collective_->AllReduceSum(&data);
     *values = data_weight_ * data + proximal + ridge;
   } else {
