@@ -58,6 +58,8 @@ ABSL_FLAG(std::string, w_solver, "", "gram, fista or pg");
 ABSL_FLAG(int, x_iters, 0, "X-block iteration cap (0 = default)");
 ABSL_FLAG(int, w_iters, 0, "W-block iteration cap (0 = default)");
 ABSL_FLAG(int, alternations, 0, "BCD rounds per batch (0 = default 1)");
+ABSL_FLAG(double, lambda_growth, 0, "FLN lambda factor per epoch (0 = the schedule's)");
+ABSL_FLAG(double, rho_d_growth, 0, "FLN rho_d factor per epoch (0 = the schedule's)");
 ABSL_FLAG(bool, profile, false,
           "print seconds and iterations per FLN block (time between block completions; the "
           "first block of a batch also carries the warm start)");
@@ -133,6 +135,12 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
     fln->mutable_w_solver()->set_max_iterations(absl::GetFlag(FLAGS_w_iters));
   }
   if (absl::GetFlag(FLAGS_alternations) > 0) fln->set_alternations(absl::GetFlag(FLAGS_alternations));
+  if (absl::GetFlag(FLAGS_lambda_growth) > 0) {
+    fln->set_lambda_growth(static_cast<float>(absl::GetFlag(FLAGS_lambda_growth)));
+  }
+  if (absl::GetFlag(FLAGS_rho_d_growth) > 0) {
+    fln->set_rho_d_growth(static_cast<float>(absl::GetFlag(FLAGS_rho_d_growth)));
+  }
   if (absl::GetFlag(FLAGS_lr) > 0) {
     schedule.mutable_backprop()->set_learning_rate(static_cast<float>(absl::GetFlag(FLAGS_lr)));
   }

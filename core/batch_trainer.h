@@ -35,6 +35,10 @@ class BatchTrainer {
   virtual absl::Status TrainBatch(const Matrix& inputs, const Matrix& one_hot,
                                   BatchStats* stats) = 0;
 
+  // Called before the first batch of every epoch (1-based), also when a
+  // resumed run starts mid-schedule.
+  virtual void StartEpoch(int /*epoch*/) {}
+
   // Optimiser state for checkpoints (default: stateless).
   virtual void SaveState(v1::TrainingState* /*state*/) const {}
   virtual absl::Status RestoreState(const v1::TrainingState& /*state*/) {

@@ -24,8 +24,11 @@ struct FlnHyperparameters {
   // c_L, the loss weight (1 for a network without hidden layers).
   float loss_weight() const { return c.empty() ? 1.0f : c.back(); }
 
+  // The weights of epoch `epoch` (1-based): lambda and rho_d scaled by
+  // their growth factors^(epoch - 1) (FlnOptions.lambda_growth, rho_d_growth).
   // REQUIRES: ValidateSchedule accepted `options` for `num_hidden` layers.
-  static FlnHyperparameters FromProto(const v1::FlnOptions& options, int num_hidden);
+  static FlnHyperparameters FromProto(const v1::FlnOptions& options, int num_hidden,
+                                      int epoch = 1);
 };
 
 }  // namespace fln

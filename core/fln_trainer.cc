@@ -43,6 +43,10 @@ FlnTrainer::FlnTrainer(Network* net, const v1::FlnOptions& options, Collective* 
       hyper_(FlnHyperparameters::FromProto(options, net->num_hidden())),
       collective_(collective) {}
 
+void FlnTrainer::StartEpoch(int epoch) {
+  hyper_ = FlnHyperparameters::FromProto(options_, net_->num_hidden(), epoch);
+}
+
 absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
                                     BatchStats* stats) {
   const int hidden = net_->num_hidden();

@@ -39,6 +39,8 @@ class FlnTrainer final : public BatchTrainer {
 
   absl::Status TrainBatch(const Matrix& inputs, const Matrix& one_hot,
                           BatchStats* stats) override;
+  // Takes the epoch's lambda and rho_d (FlnOptions.lambda_growth, rho_d_growth).
+  void StartEpoch(int epoch) override;
 
   // Called after every block solve (for tests and tracing); may be empty.
   void set_block_observer(std::function<void(const BlockEvent&)> observer) {
@@ -47,6 +49,7 @@ class FlnTrainer final : public BatchTrainer {
 
   // The lifted state after the last batch: x[0] the inputs, x[l] = X_l.
   const std::vector<Matrix>& lifted() const { return x_; }
+  // The current epoch's weights (epoch 1 until StartEpoch says otherwise).
   const FlnHyperparameters& hyperparameters() const { return hyper_; }
 
  private:
@@ -55,7 +58,7 @@ class FlnTrainer final : public BatchTrainer {
 
   Network* const net_;
   const v1::FlnOptions options_;
-  const FlnHyperparameters hyper_;
+  FlnHyperparameters hyper_;
   Collective* const collective_;
   std::function<void(const BlockEvent&)> block_observer_;
   std::vector<Matrix> x_;    // lifted activations, x_[0] = inputs

@@ -108,6 +108,28 @@ TEST(FlnTrainerTest, LiftedObjectiveAtWarmStartIsTheWeightedLoss) {
   EXPECT_TRUE(checked);
 }
 
+TEST(FlnTrainerTest, EpochsScaleLambdaAndRhoDByTheirGrowth) {
+  v1::FlnOptions options = Options(2, 10.0f);
+  options.set_lambda_growth(2.0f);
+  options.set_rho_d_growth(1.5f);
+  Network net = Network::Create(Mlp(4, {5, 5}, 3)).value();
+  LocalCollective collective;
+  FlnTrainer trainer(&net, options, &collective);
+  const FlnHyperparameters first = trainer.hyperparameters();
+  trainer.StartEpoch(3);
+  const FlnHyperparameters third = trainer.hyperparameters();
+  for (size_t l = 0; l < first.lambda.size(); ++l) {
+    EXPECT_FLOAT_EQ(third.lambda[l], 4.0f * first.lambda[l]);
+  }
+  for (size_t l = 0; l < first.rho_d.size(); ++l) {
+    EXPECT_FLOAT_EQ(third.rho_d[l], 2.25f * first.rho_d[l]);
+  }
+  EXPECT_EQ(third.c, first.c);  // c and rho do not grow
+  EXPECT_EQ(third.rho, first.rho);
+  trainer.StartEpoch(1);
+  EXPECT_EQ(trainer.hyperparameters().lambda, first.lambda);
+}
+
 TEST(FlnTrainerTest, SameSeedGivesIdenticalWeights) {
   const TeacherData data = MakeTeacherData(8, 12, 3, 64, 1, 7);
   Matrix one_hot;

@@ -158,6 +158,7 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
 
   for (int epoch = state.epochs_completed() + 1; epoch <= schedule.epochs(); ++epoch) {
     batcher.Shuffle(&rng);
+    trainer->StartEpoch(epoch);
     EpochAccumulator accumulator;
     ProgressReport report;
     report.epoch = epoch;

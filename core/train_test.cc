@@ -1,5 +1,6 @@
 #include "core/train.h"
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -104,8 +105,16 @@ TEST_F(TrainTest, DifferentSeedsGiveDifferentRuns) {
   EXPECT_NE(a->layers(0).weight().SerializeAsString(), b->layers(0).weight().SerializeAsString());
 }
 
+// FLN weights that grow per epoch (FlnOptions.lambda_growth, rho_d_growth).
+v1::Schedule GrowingFlnSchedule(int epochs) {
+  v1::Schedule schedule = FlnSchedule(epochs);
+  schedule.mutable_fln()->set_lambda_growth(1.5f);
+  schedule.mutable_fln()->set_rho_d_growth(2.0f);
+  return schedule;
+}
+
 TEST_F(TrainTest, ResumedRunEqualsUninterruptedRun) {
-  for (const v1::Schedule& schedule : {FlnSchedule(4), AdamSchedule(4)}) {
+  for (const v1::Schedule& schedule : {FlnSchedule(4), GrowingFlnSchedule(4), AdamSchedule(4)}) {
     absl::StatusOr<v1::Checkpoint> full =
         Train(Mlp(5, 16, 3), schedule, data_->train, &data_->test, {});
     ASSERT_TRUE(full.ok());
@@ -134,6 +143,21 @@ TEST_F(TrainTest, ResumedRunEqualsUninterruptedRun) {
     EXPECT_EQ(resumed_epochs, (std::vector<int>{3, 4}));
     ExpectSameWeights(*full, *resumed);
   }
+}
+
+TEST_F(TrainTest, GrowthFactorsChangeLaterEpochsOnly) {
+  absl::StatusOr<v1::Checkpoint> constant =
+      Train(Mlp(5, 16, 3), FlnSchedule(1), data_->train, nullptr, {});
+  absl::StatusOr<v1::Checkpoint> growing =
+      Train(Mlp(5, 16, 3), GrowingFlnSchedule(1), data_->train, nullptr, {});
+  ASSERT_TRUE(constant.ok() && growing.ok());
+  ExpectSameWeights(*constant, *growing);  // epoch 1 uses the base weights
+  constant = Train(Mlp(5, 16, 3), FlnSchedule(2), data_->train, nullptr, {});
+  growing = Train(Mlp(5, 16, 3), GrowingFlnSchedule(2), data_->train, nullptr, {});
+  ASSERT_TRUE(constant.ok() && growing.ok());
+  const auto& a = constant->layers(0).weight().values();
+  const auto& b = growing->layers(0).weight().values();
+  EXPECT_FALSE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
 }
 
 TEST_F(TrainTest, CancellationStopsBeforeTheNextBatch) {

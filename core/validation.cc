@@ -68,6 +68,14 @@ absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden) {
   if (!std::isfinite(fln.initial_bias())) {
     return Invalid("schedule.fln.initial_bias", "finite", absl::StrCat(fln.initial_bias()));
   }
+  for (const auto& [growth, field] :
+       {std::pair<float, const char*>{fln.lambda_growth(), "schedule.fln.lambda_growth"},
+        std::pair<float, const char*>{fln.rho_d_growth(), "schedule.fln.rho_d_growth"}}) {
+    // Written so that NaN fails too.
+    if (!(growth == 0.0f || (growth >= 1.0f && growth <= 10.0f))) {
+      return Invalid(field, "0 (constant) or in [1, 10]", absl::StrCat(growth));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -94,6 +94,17 @@ TEST(ValidateScheduleTest, RejectsBadSchedules) {
   s.mutable_fln()->mutable_x_solver()->set_solver(v1::GRAM_PRECONDITIONED);
   ExpectInvalid(ValidateSchedule(s, 1), "schedule.fln.x_solver.solver");
   s = Fln();
+  s.mutable_fln()->set_rho_d_growth(0.5f);
+  ExpectInvalid(ValidateSchedule(s, 1),
+                "schedule.fln.rho_d_growth must be 0 (constant) or in [1, 10], got 0.5");
+  s = Fln();
+  s.mutable_fln()->set_lambda_growth(std::numeric_limits<float>::quiet_NaN());
+  ExpectInvalid(ValidateSchedule(s, 1), "schedule.fln.lambda_growth");
+  s = Fln();
+  s.mutable_fln()->set_lambda_growth(1.0f);
+  s.mutable_fln()->set_rho_d_growth(10.0f);
+  EXPECT_TRUE(ValidateSchedule(s, 1).ok());
+  s = Fln();
   s.set_method(v1::METHOD_UNSPECIFIED);
   ExpectInvalid(ValidateSchedule(s, 1), "schedule.method");
   s = Fln();
