@@ -124,6 +124,16 @@ class FlnServerTest : public ::testing::Test {
     return server_->models()->Predict(&context, request, response);
   }
 
+  // Predicts every raw test sample with the model of job `model_id`.
+  grpc::Status PredictTestSet(const std::string& model_id, v1::PredictResponse* response) {
+    v1::PredictRequest request;
+    request.set_model_id(model_id);
+    request.set_num_samples(data_.test.num_samples());
+    request.mutable_inputs()->Add(data_.test.features.data(),
+                                  data_.test.features.data() + data_.test.features.size());
+    return Predict(request, response);
+  }
+
   grpc::Status GetModel(const std::string& id, bool weights, v1::Model* model) {
     grpc::ClientContext context;
     context.set_deadline(Deadline());
@@ -244,13 +254,8 @@ TEST_F(FlnServerTest, SubmitWatchSucceedThenPredictAndEvaluateAgreeWithTheEngine
   SoftmaxColumns(logits, &probabilities);
   const std::vector<int32_t> labels = ArgmaxColumns(logits);
 
-  v1::PredictRequest predict;
-  predict.set_model_id(submitted.id());
-  predict.set_num_samples(data_.test.num_samples());
-  predict.mutable_inputs()->Add(data_.test.features.data(),
-                                data_.test.features.data() + data_.test.features.size());
   v1::PredictResponse predicted;
-  const grpc::Status predict_status = Predict(predict, &predicted);
+  const grpc::Status predict_status = PredictTestSet(submitted.id(), &predicted);
   ASSERT_TRUE(predict_status.ok()) << predict_status.error_message();
   ASSERT_EQ(predicted.predictions_size(), data_.test.num_samples());
   for (int j = 0; j < predicted.predictions_size(); ++j) {
@@ -315,13 +320,8 @@ TEST_F(FlnServerTest, AConvolutionalModelTrainsAndPredictsLikeTheEngine) {
   ASSERT_TRUE(ApplyNormalization(model.checkpoint().normalization(), &normalised).ok());
   const std::vector<int32_t> labels = ArgmaxColumns(net->Logits(normalised));
 
-  v1::PredictRequest predict;
-  predict.set_model_id(submitted.id());
-  predict.set_num_samples(data_.test.num_samples());
-  predict.mutable_inputs()->Add(data_.test.features.data(),
-                                data_.test.features.data() + data_.test.features.size());
   v1::PredictResponse predicted;
-  const grpc::Status predict_status = Predict(predict, &predicted);
+  const grpc::Status predict_status = PredictTestSet(submitted.id(), &predicted);
   ASSERT_TRUE(predict_status.ok()) << predict_status.error_message();
   ASSERT_EQ(predicted.predictions_size(), data_.test.num_samples());
   for (int j = 0; j < predicted.predictions_size(); ++j) {
