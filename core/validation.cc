@@ -53,7 +53,11 @@ absl::Status CheckSolver(const v1::SolverOptions& solver, const std::string& fie
   return absl::OkStatus();
 }
 
-absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden) {
+// The largest factor a growth reaches in `epochs` epochs must keep every
+// weight far from float overflow.
+constexpr double kMaxGrowthFactor = 1e12;
+
+absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden, int epochs) {
   if (fln.alternations() <= 0 || fln.alternations() > 1000) {
     return Invalid("schedule.fln.alternations", "in [1, 1000]", absl::StrCat(fln.alternations()));
   }
@@ -74,6 +78,11 @@ absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden) {
     // Written so that NaN fails too.
     if (!(growth == 0.0f || (growth >= 1.0f && growth <= 10.0f))) {
       return Invalid(field, "0 (constant) or in [1, 10]", absl::StrCat(growth));
+    }
+    if (growth > 1.0f && std::pow(static_cast<double>(growth), epochs - 1) > kMaxGrowthFactor) {
+      return Invalid(field, absl::StrCat("at most ", kMaxGrowthFactor, " after ", epochs,
+                                         " epochs (growth^(epochs-1))"),
+                     absl::StrCat(growth));
     }
   }
   return absl::OkStatus();
@@ -180,7 +189,9 @@ absl::Status ValidateSchedule(const v1::Schedule& schedule, int num_hidden) {
   if (!v1::FeatureScaling_IsValid(schedule.scaling())) {
     return Invalid("schedule.scaling", "a known scaling", absl::StrCat(schedule.scaling()));
   }
-  if (schedule.method() == v1::FLN) return ValidateFln(schedule.fln(), num_hidden);
+  if (schedule.method() == v1::FLN) {
+    return ValidateFln(schedule.fln(), num_hidden, schedule.epochs());
+  }
   return ValidateBackprop(schedule.backprop());
 }
 

@@ -103,7 +103,9 @@ TEST(ValidateScheduleTest, RejectsBadSchedules) {
   s = Fln();
   s.mutable_fln()->set_lambda_growth(1.0f);
   s.mutable_fln()->set_rho_d_growth(10.0f);
-  EXPECT_TRUE(ValidateSchedule(s, 1).ok());
+  EXPECT_TRUE(ValidateSchedule(s, 1).ok()) << s.epochs();
+  s.set_epochs(40);  // 10^39 would overflow float
+  ExpectInvalid(ValidateSchedule(s, 1), "schedule.fln.rho_d_growth must be at most");
   s = Fln();
   s.set_method(v1::METHOD_UNSPECIFIED);
   ExpectInvalid(ValidateSchedule(s, 1), "schedule.method");
