@@ -80,26 +80,22 @@ void Col2Im(const Conv2dGeometry& g, const Matrix& patches, int samples, Matrix*
   }
 }
 
-Matrix FoldPositions(const Matrix& per_position, int samples) {
-  return Eigen::Map<const Matrix>(per_position.data(), per_position.size() / samples, samples);
-}
-
-Matrix UnfoldPositions(const Matrix& per_sample, int rows) {
-  return Eigen::Map<const Matrix>(per_sample.data(), rows, per_sample.size() / rows);
-}
-
 void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,
                    const Matrix& input, Matrix* out) {
   Matrix patches;
   Im2Col(g, input, &patches);
-  Matrix per_position = weight * patches;
+  // The (filters x m*P) product is the (filters*P x m) batch matrix in the
+  // same memory (see the layout above), so the GEMM writes *out directly.
+  out->resize(g.output_size(), input.cols());
+  Eigen::Map<Matrix> per_position(out->data(), g.filters, patches.cols());
+  per_position.noalias() = weight * patches;
   per_position.colwise() += bias;
-  *out = FoldPositions(per_position, static_cast<int>(input.cols()));
 }
 
 void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix& out_grad,
                      Matrix* input_grad) {
-  const Matrix per_position = UnfoldPositions(out_grad, g.filters);
+  const Eigen::Map<const Matrix> per_position(out_grad.data(), g.filters,
+                                              out_grad.size() / g.filters);
   const Matrix patches = weight.transpose() * per_position;
   Col2Im(g, patches, static_cast<int>(out_grad.cols()), input_grad);
 }

@@ -55,11 +55,6 @@ void Im2Col(const Conv2dGeometry& g, const Matrix& input, Matrix* patches);
 // (input_size x m) maps. <Im2Col(x), c> == <x, Col2Im(c)>.
 void Col2Im(const Conv2dGeometry& g, const Matrix& patches, int samples, Matrix* input);
 
-// Reinterprets (rows x m*P) as (rows*P x m) without copying semantics
-// surprises: both are the same memory in this layout.
-Matrix FoldPositions(const Matrix& per_position, int samples);
-Matrix UnfoldPositions(const Matrix& per_sample, int rows);
-
 // out = conv(input, weight) + bias: (filters * out_h * out_w) x m.
 // weight: filters x patch_size, bias: filters.
 void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,

@@ -5,11 +5,7 @@
 namespace fln {
 
 Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post) {
-  Vector sums(pre.cols());
-  for (Eigen::Index j = 0; j < pre.cols(); ++j) {
-    sums(j) = FenchelDivergenceRunSum(pre.col(j).data(), post.col(j).data(), pre.rows());
-  }
-  return sums;
+  return FenchelDivergenceArray(pre, post).colwise().sum().transpose().matrix();
 }
 
 double FenchelDivergenceSum(const Matrix& pre, const Matrix& post) {

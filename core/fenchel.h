@@ -40,13 +40,6 @@ auto FenchelDivergenceArray(const Eigen::MatrixBase<Pre>& pre, const Eigen::Matr
   return 0.5f * (post.array() - r).square() + post.array() * (r - pre.array());
 }
 
-// Sum of B(pre[i], post[i]) over n contiguous pairs: the inner loop of every
-// X-block objective.
-inline float FenchelDivergenceRunSum(const float* pre, const float* post, Eigen::Index n) {
-  using Run = Eigen::Map<const Vector>;
-  return FenchelDivergenceArray(Run(pre, n), Run(post, n)).sum();
-}
-
 // Column sums of B(pre, post) elementwise. REQUIRES: same shapes.
 Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post);
 

@@ -78,11 +78,9 @@ void XBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) c
   const bool relu = downstream_ == DataTerm::kFenchelRelu;
 #pragma omp parallel for schedule(static) if (z.size() > kParallelElements)
   for (Eigen::Index j = 0; j < z.cols(); ++j) {
-    const float upstream =
-        FenchelDivergenceRunSum(upstream_.col(j).data(), z.col(j).data(), z.rows());
-    const float downstream =
-        relu ? FenchelDivergenceRunSum(p.col(j).data(), target_.col(j).data(), p.rows())
-             : CrossEntropyColumn(p.col(j), target_.col(j));
+    const float upstream = FenchelDivergenceArray(upstream_.col(j), z.col(j)).sum();
+    const float downstream = relu ? FenchelDivergenceArray(p.col(j), target_.col(j)).sum()
+                                  : CrossEntropyColumn(p.col(j), target_.col(j));
     (*values)(j) = upstream_weight_ * upstream + downstream_weight_ * downstream;
   }
 }

@@ -23,7 +23,7 @@ FlnHyperparameters FlnHyperparameters::FromProto(const v1::FlnOptions& options, 
   h.rho = Broadcast(options.rho(), num_hidden + 1);
   // In double, so every epoch's factor is the same number however it is reached.
   const auto scale = [epoch](float growth, std::vector<float>* values) {
-    if (growth == 0.0f || growth == 1.0f || epoch <= 1) return;
+    if (growth == 0.0f) return;  // unset: constant
     const double factor = std::pow(static_cast<double>(growth), epoch - 1);
     for (float& v : *values) v = static_cast<float>(v * factor);
   };

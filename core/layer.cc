@@ -24,29 +24,20 @@ const Matrix& Layer::Features(const Matrix& in, Matrix* storage) const {
 }
 
 void Layer::Forward(const Matrix& in, Matrix* pre) const {
-  if (!conv) {
-    Matrix pooled;
-    pre->noalias() = weight * Pooled(*this, in, &pooled);
-    pre->colwise() += bias;
+  Matrix pooled;
+  const Matrix& features = Pooled(*this, in, &pooled);
+  if (conv) {
+    Conv2dForward(geometry, weight, bias, features, pre);
     return;
   }
-  Matrix patches;
-  const Matrix& features = Features(in, &patches);
-  // (units x m*P) per position is the same memory as (units*P x m) per
-  // sample (conv2d.h), so the GEMM writes the result in place.
-  pre->resize(output_size, in.cols());
-  Eigen::Map<Matrix> per_position(pre->data(), units(), features.cols());
-  per_position.noalias() = weight * features;
-  per_position.colwise() += bias;
+  pre->noalias() = weight * features;
+  pre->colwise() += bias;
 }
 
 void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   Matrix pooled_grad;
   if (conv) {
-    const Eigen::Map<const Matrix> per_position(pre_grad.data(), units(),
-                                                pre_grad.size() / units());
-    const Matrix patches_grad = weight.transpose() * per_position;
-    Col2Im(geometry, patches_grad, static_cast<int>(pre_grad.cols()), &pooled_grad);
+    Conv2dTranspose(geometry, weight, pre_grad, &pooled_grad);
   } else {
     pooled_grad.noalias() = weight.transpose() * pre_grad;
   }

@@ -57,6 +57,21 @@ absl::Status CheckSolver(const v1::SolverOptions& solver, const std::string& fie
 // weight far from float overflow.
 constexpr double kMaxGrowthFactor = 1e12;
 
+// 0 (constant) or a factor in [1, 10] that stays below kMaxGrowthFactor
+// over `epochs`. Written so that NaN fails too.
+absl::Status CheckGrowth(float growth, const std::string& field, int epochs) {
+  if (!(growth == 0.0f || (growth >= 1.0f && growth <= 10.0f))) {
+    return Invalid(field, "0 (constant) or in [1, 10]", absl::StrCat(growth));
+  }
+  if (growth > 1.0f && std::pow(static_cast<double>(growth), epochs - 1) > kMaxGrowthFactor) {
+    return Invalid(field,
+                   absl::StrCat("at most ", kMaxGrowthFactor, " after ", epochs,
+                                " epochs (growth^(epochs-1))"),
+                   absl::StrCat(growth));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden, int epochs) {
   if (fln.alternations() <= 0 || fln.alternations() > 1000) {
     return Invalid("schedule.fln.alternations", "in [1, 1000]", absl::StrCat(fln.alternations()));
@@ -72,19 +87,8 @@ absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden, int epochs) 
   if (!std::isfinite(fln.initial_bias())) {
     return Invalid("schedule.fln.initial_bias", "finite", absl::StrCat(fln.initial_bias()));
   }
-  for (const auto& [growth, field] :
-       {std::pair<float, const char*>{fln.lambda_growth(), "schedule.fln.lambda_growth"},
-        std::pair<float, const char*>{fln.rho_d_growth(), "schedule.fln.rho_d_growth"}}) {
-    // Written so that NaN fails too.
-    if (!(growth == 0.0f || (growth >= 1.0f && growth <= 10.0f))) {
-      return Invalid(field, "0 (constant) or in [1, 10]", absl::StrCat(growth));
-    }
-    if (growth > 1.0f && std::pow(static_cast<double>(growth), epochs - 1) > kMaxGrowthFactor) {
-      return Invalid(field, absl::StrCat("at most ", kMaxGrowthFactor, " after ", epochs,
-                                         " epochs (growth^(epochs-1))"),
-                     absl::StrCat(growth));
-    }
-  }
+  FLN_RETURN_IF_ERROR(CheckGrowth(fln.lambda_growth(), "schedule.fln.lambda_growth", epochs));
+  FLN_RETURN_IF_ERROR(CheckGrowth(fln.rho_d_growth(), "schedule.fln.rho_d_growth", epochs));
   return absl::OkStatus();
 }
 
