@@ -67,7 +67,13 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
   // 3. Alternating sweeps.
   for (int a = 0; a < options_.alternations(); ++a) {
     for (int l : SweepLayers(1, hidden, options_.x_order())) SolveXBlock(l, one_hot);
-    for (int l : SweepLayers(0, hidden, options_.w_order())) SolveWBlock(l, one_hot, anchor);
+    if (options_.w_inputs() == v1::FEED_FORWARD) {
+      FeedForwardWSweep(one_hot, anchor);
+    } else {
+      for (int l : SweepLayers(0, hidden, options_.w_order())) {
+        SolveWBlock(l, x_[l], &pre_[l], one_hot, anchor);
+      }
+    }
   }
   if (!AllFinite(*net_)) {
     return absl::InternalError(
@@ -96,7 +102,25 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   if (block_observer_) block_observer_(event);
 }
 
-void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor) {
+void FlnTrainer::FeedForwardWSweep(const Matrix& one_hot, const Network& anchor) {
+  const int hidden = net_->num_hidden();
+  ff_.resize(hidden + 1);
+  const Matrix* input = &x_[0];
+  for (int l = 0; l <= hidden; ++l) {
+    net_->PreActivation(l, *input, &ff_pre_);
+    SolveWBlock(l, *input, &ff_pre_, one_hot, anchor);
+    // The solver leaves ff_pre_ = new W_l input + b_l: the next input.
+    if (l < hidden) {
+      ff_[l + 1] = ff_pre_.cwiseMax(0.0f);
+      input = &ff_[l + 1];
+    }
+  }
+  // The X-blocks and F need pre_[l] = A_l(X_l) on the lifted X_l again.
+  for (int l = 0; l <= hidden; ++l) net_->PreActivation(l, x_[l], &pre_[l]);
+}
+
+void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matrix& one_hot,
+                             const Network& anchor) {
   const int hidden = net_->num_hidden();
   const bool last = l == hidden;
   // Block (c) for hidden W_l, (d) for the softmax layer W_L.
@@ -107,9 +131,9 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   Layer& layer = net_->mutable_layer(l);
   const int samples = static_cast<int>(x_[0].cols());
   Matrix features_storage;
-  const Matrix& features = layer.Features(x_[l], &features_storage);
+  const Matrix& features = layer.Features(input, &features_storage);
   if (!last) layer.ToPositions(&x_[l + 1]);
-  layer.ToPositions(&pre_[l]);
+  layer.ToPositions(pre);
   WBlock block(features, last ? one_hot : x_[l + 1],
                last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
@@ -119,10 +143,10 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& one_hot, const Network& anchor
   event.is_w_block = true;
   event.layer = l;
   event.samples = samples;
-  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, &pre_[l],
+  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, pre,
                             /*p_is_current=*/true);
   UnpackAffine(z, &layer);
-  layer.ToSamples(samples, &pre_[l]);
+  layer.ToSamples(samples, pre);
   if (!last) layer.ToSamples(samples, &x_[l + 1]);
   if (block_observer_) block_observer_(event);
 }

@@ -7,6 +7,8 @@
 //   3. `alternations` times: X-sweep over X_L..X_1 (blocks (a), (b)), then
 //      W-sweep over W_0..W_L (blocks (c), (d)), in the schedule's orders,
 //      each block solved by SolveBlock (monotone: F never increases).
+//      With FlnOptions.w_inputs = FEED_FORWARD the W-blocks take feed-forward
+//      inputs instead of the lifted X_l (then F may rise).
 #ifndef FLN_CORE_FLN_TRAINER_H_
 #define FLN_CORE_FLN_TRAINER_H_
 
@@ -54,7 +56,12 @@ class FlnTrainer final : public BatchTrainer {
 
  private:
   void SolveXBlock(int l, const Matrix& one_hot);
-  void SolveWBlock(int l, const Matrix& one_hot, const Network& anchor);
+  // Fits (W_l, b_l) on `input` (X_l or its feed-forward counterpart) to
+  // the lifted X_{l+1}; `pre` = W_l input + b_l on entry, kept current.
+  void SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matrix& one_hot,
+                   const Network& anchor);
+  // The W-sweep of FlnOptions.w_inputs = FEED_FORWARD, W_0 first.
+  void FeedForwardWSweep(const Matrix& one_hot, const Network& anchor);
 
   Network* const net_;
   const v1::FlnOptions options_;
@@ -63,6 +70,8 @@ class FlnTrainer final : public BatchTrainer {
   std::function<void(const BlockEvent&)> block_observer_;
   std::vector<Matrix> x_;    // lifted activations, x_[0] = inputs
   std::vector<Matrix> pre_;  // pre_[l] = W_l x_[l] + b_l, kept current
+  std::vector<Matrix> ff_;   // FEED_FORWARD W-sweep: ff_[l] = its input to W_l
+  Matrix ff_pre_;            // and W_l ff_[l] + b_l
 };
 
 // Solver settings for a block from the schedule.

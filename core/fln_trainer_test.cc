@@ -151,5 +151,50 @@ TEST(FlnTrainerTest, SameSeedGivesIdenticalWeights) {
   }
 }
 
+// With w_inputs = FEED_FORWARD, W_0 sees the data as before, and the output
+// layer is the W-block fitted on relu(new W_0 X_0 + b_0), not on X_1.
+TEST(FlnTrainerTest, FeedForwardInputsFitTheOutputLayerOnTheNewFeatures) {
+  const TeacherData data = MakeTeacherData(8, 12, 3, 64, 1, 8);
+  Matrix one_hot;
+  OneHot(data.train.labels, 3, &one_hot);
+  Network start = Network::Create(Mlp(8, {10}, 3)).value();
+  Rng rng(3);
+  start.InitGlorotUniform(0.1f, &rng);
+  auto train_one_batch = [&](v1::WBlockInputs inputs, Network* net, BatchStats* stats) {
+    v1::FlnOptions options = Options(1, 10.0f);
+    options.set_w_inputs(inputs);
+    LocalCollective collective;
+    FlnTrainer trainer(net, options, &collective);
+    ASSERT_TRUE(trainer.TrainBatch(data.train.features, one_hot, stats).ok());
+    // pre-activations were made current again on the lifted X for F.
+    const LiftedObjective f = EvaluateLiftedObjective(*net, trainer.lifted(), one_hot,
+                                                      trainer.hyperparameters(), start);
+    EXPECT_NEAR(stats->lifted_objective, f.total, 1e-5 * f.total);
+  };
+  Network lifted = start, feed_forward = start;
+  BatchStats lifted_stats, feed_forward_stats;
+  train_one_batch(v1::LIFTED, &lifted, &lifted_stats);
+  train_one_batch(v1::FEED_FORWARD, &feed_forward, &feed_forward_stats);
+  EXPECT_TRUE(feed_forward.layer(0).weight == lifted.layer(0).weight);
+  EXPECT_FALSE(feed_forward.layer(1).weight == lifted.layer(1).weight);
+
+  // The output W-block by hand, on the new first layer's features.
+  const v1::FlnOptions options = Options(1, 10.0f);
+  const FlnHyperparameters hyper = FlnHyperparameters::FromProto(options, 1);
+  Matrix pre0, features, pre1;
+  feed_forward.PreActivation(0, data.train.features, &pre0);
+  features = pre0.cwiseMax(0.0f);
+  LocalCollective collective;
+  WBlock block(features, one_hot, DataTerm::kSoftmaxCrossEntropy, hyper.loss_weight(),
+               start.layer(1), hyper.rho_d[1], hyper.rho[1], WStep::kGram, &collective);
+  Matrix z = PackAffine(start.layer(1));
+  start.PreActivation(1, features, &pre1);
+  SolveBlock(block, ToSolverSettings(options.w_solver()), &z, &pre1, /*p_is_current=*/true);
+  Layer expected = start.layer(1);
+  UnpackAffine(z, &expected);
+  EXPECT_LT((expected.weight - feed_forward.layer(1).weight).cwiseAbs().maxCoeff(), 1e-6f);
+  EXPECT_LT((expected.bias - feed_forward.layer(1).bias).cwiseAbs().maxCoeff(), 1e-6f);
+}
+
 }  // namespace
 }  // namespace fln

@@ -89,6 +89,14 @@ absl::Status ValidateFln(const v1::FlnOptions& fln, int num_hidden, int epochs) 
   }
   FLN_RETURN_IF_ERROR(CheckGrowth(fln.lambda_growth(), "schedule.fln.lambda_growth", epochs));
   FLN_RETURN_IF_ERROR(CheckGrowth(fln.rho_d_growth(), "schedule.fln.rho_d_growth", epochs));
+  if (!v1::WBlockInputs_IsValid(fln.w_inputs())) {
+    return Invalid("schedule.fln.w_inputs", "LIFTED or FEED_FORWARD",
+                   absl::StrCat(fln.w_inputs()));
+  }
+  // Feed-forward inputs of W_l come from the W_{l-1} this sweep just solved.
+  if (fln.w_inputs() == v1::FEED_FORWARD && fln.w_order() == v1::BACKWARD) {
+    return Invalid("schedule.fln.w_order", "FORWARD when w_inputs is FEED_FORWARD", "BACKWARD");
+  }
   return absl::OkStatus();
 }
 
@@ -158,6 +166,7 @@ v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden) {
     if (fln->x_order() == v1::ORDER_UNSPECIFIED) fln->set_x_order(v1::BACKWARD);
     if (fln->w_order() == v1::ORDER_UNSPECIFIED) fln->set_w_order(v1::FORWARD);
     if (!fln->has_initial_bias()) fln->set_initial_bias(0.1f);
+    if (fln->w_inputs() == v1::W_INPUTS_UNSPECIFIED) fln->set_w_inputs(v1::LIFTED);
   } else if (out.method() == v1::BACKPROP) {
     v1::BackpropOptions* bp = out.mutable_backprop();
     if (bp->optimizer() == v1::OPTIMIZER_UNSPECIFIED) bp->set_optimizer(v1::ADAM);

@@ -107,6 +107,15 @@ TEST(ValidateScheduleTest, RejectsBadSchedules) {
   s.set_epochs(40);  // 10^39 would overflow float
   ExpectInvalid(ValidateSchedule(s, 1), "schedule.fln.rho_d_growth must be at most");
   s = Fln();
+  s.mutable_fln()->set_w_inputs(v1::FEED_FORWARD);
+  EXPECT_TRUE(ValidateSchedule(s, 1).ok());
+  s.mutable_fln()->set_w_order(v1::BACKWARD);  // its inputs come from W_{l-1}'s solve
+  ExpectInvalid(ValidateSchedule(s, 1),
+                "schedule.fln.w_order must be FORWARD when w_inputs is FEED_FORWARD");
+  s = Fln();
+  s.mutable_fln()->set_w_inputs(static_cast<v1::WBlockInputs>(7));
+  ExpectInvalid(ValidateSchedule(s, 1), "schedule.fln.w_inputs");
+  s = Fln();
   s.set_method(v1::METHOD_UNSPECIFIED);
   ExpectInvalid(ValidateSchedule(s, 1), "schedule.method");
   s = Fln();
