@@ -60,6 +60,8 @@ ABSL_FLAG(int, w_iters, 0, "W-block iteration cap (0 = default)");
 ABSL_FLAG(int, alternations, 0, "BCD rounds per batch (0 = default 1)");
 ABSL_FLAG(double, lambda_growth, 0, "FLN lambda factor per epoch (0 = the schedule's)");
 ABSL_FLAG(double, rho_d_growth, 0, "FLN rho_d factor per epoch (0 = the schedule's)");
+ABSL_FLAG(std::string, w_inputs, "",
+          "FLN W-block inputs: lifted or feed_forward (empty = the schedule's)");
 ABSL_FLAG(bool, profile, false,
           "print seconds and iterations per FLN block (time between block completions; the "
           "first block of a batch also carries the warm start)");
@@ -140,6 +142,12 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   }
   if (absl::GetFlag(FLAGS_rho_d_growth) > 0) {
     fln->set_rho_d_growth(static_cast<float>(absl::GetFlag(FLAGS_rho_d_growth)));
+  }
+  const std::string w_inputs = absl::GetFlag(FLAGS_w_inputs);
+  if (w_inputs == "lifted" || w_inputs == "feed_forward") {
+    fln->set_w_inputs(w_inputs == "lifted" ? v1::LIFTED : v1::FEED_FORWARD);
+  } else if (!w_inputs.empty()) {
+    return absl::InvalidArgumentError("--w_inputs takes lifted or feed_forward");
   }
   if (absl::GetFlag(FLAGS_lr) > 0) {
     schedule.mutable_backprop()->set_learning_rate(static_cast<float>(absl::GetFlag(FLAGS_lr)));

@@ -105,18 +105,18 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
 void FlnTrainer::FeedForwardWSweep(const Matrix& one_hot, const Network& anchor) {
   const int hidden = net_->num_hidden();
   ff_.resize(hidden + 1);
-  const Matrix* input = &x_[0];
-  for (int l = 0; l <= hidden; ++l) {
-    net_->PreActivation(l, *input, &ff_pre_);
-    SolveWBlock(l, *input, &ff_pre_, one_hot, anchor);
-    // The solver leaves ff_pre_ = new W_l input + b_l: the next input.
-    if (l < hidden) {
-      ff_[l + 1] = ff_pre_.cwiseMax(0.0f);
-      input = &ff_[l + 1];
-    }
+  // W_0's input is the data either way, and pre_[0] is current for it.
+  SolveWBlock(0, x_[0], &pre_[0], one_hot, anchor);
+  const Matrix* pre = &pre_[0];
+  for (int l = 1; l <= hidden; ++l) {
+    // The last solve left *pre = W_{l-1} input + b_{l-1} with the new W_{l-1}.
+    ff_[l] = pre->cwiseMax(0.0f);
+    net_->PreActivation(l, ff_[l], &ff_pre_);
+    SolveWBlock(l, ff_[l], &ff_pre_, one_hot, anchor);
+    pre = &ff_pre_;
   }
   // The X-blocks and F need pre_[l] = A_l(X_l) on the lifted X_l again.
-  for (int l = 0; l <= hidden; ++l) net_->PreActivation(l, x_[l], &pre_[l]);
+  for (int l = 1; l <= hidden; ++l) net_->PreActivation(l, x_[l], &pre_[l]);
 }
 
 void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matrix& one_hot,
