@@ -236,5 +236,47 @@ TEST_F(ConvFlnTest, LiftedObjectiveIsTheWeightedLossAtWarmStartAndNeverIncreases
   ASSERT_EQ(stats.layer_gaps.size(), 2u);
 }
 
+// FlnOptions.w_inputs = FEED_FORWARD through convolutions and pooling: the
+// output layer is the W-block solved on the new network's own features
+// (flatten(avgpool(X_2)) of its feed-forward pass), and F is reported on the
+// lifted X.
+TEST_F(ConvFlnTest, FeedForwardWSweepFitsTheOutputOnTheNewNetworksFeatures) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::FLN);
+  schedule.mutable_fln()->add_c(1.0f);
+  schedule.mutable_fln()->add_c(10.0f);
+  schedule.mutable_fln()->add_rho_d(1.0f);
+  schedule.mutable_fln()->set_w_inputs(v1::FEED_FORWARD);
+  const v1::FlnOptions options = WithDefaults(schedule, 2).fln();
+  LocalCollective collective;
+  FlnTrainer trainer(net_.get(), options, &collective);
+  const Network anchor = *net_;
+  trainer.set_block_observer([&](const BlockEvent& event) {
+    EXPECT_LE(event.result.final_objective, event.result.initial_objective);
+  });
+  BatchStats stats;
+  ASSERT_TRUE(trainer.TrainBatch(inputs_, one_hot_, &stats).ok());
+  const LiftedObjective f = EvaluateLiftedObjective(*net_, trainer.lifted(), one_hot_,
+                                                    trainer.hyperparameters(), anchor);
+  EXPECT_NEAR(stats.lifted_objective, f.total, 1e-5 * f.total);
+
+  std::vector<Matrix> x;
+  Matrix logits;
+  net_->Forward(inputs_, &x, &logits);
+  const int out = net_->num_hidden();
+  Matrix storage, pre;
+  const Matrix& features = net_->layer(out).Features(x[out], &storage);
+  const FlnHyperparameters& hyper = trainer.hyperparameters();
+  WBlock block(features, one_hot_, DataTerm::kSoftmaxCrossEntropy, hyper.loss_weight(),
+               anchor.layer(out), hyper.rho_d[out], hyper.rho[out], WStep::kGram, &collective);
+  Matrix z = PackAffine(anchor.layer(out));
+  anchor.PreActivation(out, x[out], &pre);
+  SolveBlock(block, ToSolverSettings(options.w_solver()), &z, &pre, /*p_is_current=*/true);
+  Layer expected = anchor.layer(out);
+  UnpackAffine(z, &expected);
+  EXPECT_LT((expected.weight - net_->layer(out).weight).cwiseAbs().maxCoeff(), 1e-5f);
+  EXPECT_LT((expected.bias - net_->layer(out).bias).cwiseAbs().maxCoeff(), 1e-5f);
+}
+
 }  // namespace
 }  // namespace fln
