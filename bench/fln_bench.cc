@@ -19,6 +19,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -143,11 +144,13 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   if (absl::GetFlag(FLAGS_rho_d_growth) > 0) {
     fln->set_rho_d_growth(static_cast<float>(absl::GetFlag(FLAGS_rho_d_growth)));
   }
-  const std::string w_inputs = absl::GetFlag(FLAGS_w_inputs);
-  if (w_inputs == "lifted" || w_inputs == "feed_forward") {
-    fln->set_w_inputs(w_inputs == "lifted" ? v1::LIFTED : v1::FEED_FORWARD);
-  } else if (!w_inputs.empty()) {
-    return absl::InvalidArgumentError("--w_inputs takes lifted or feed_forward");
+  if (const std::string name = absl::GetFlag(FLAGS_w_inputs); !name.empty()) {
+    v1::WBlockInputs w_inputs;
+    if (!v1::WBlockInputs_Parse(absl::AsciiStrToUpper(name), &w_inputs) ||
+        w_inputs == v1::W_INPUTS_UNSPECIFIED) {
+      return absl::InvalidArgumentError("--w_inputs takes lifted or feed_forward");
+    }
+    fln->set_w_inputs(w_inputs);
   }
   if (absl::GetFlag(FLAGS_lr) > 0) {
     schedule.mutable_backprop()->set_learning_rate(static_cast<float>(absl::GetFlag(FLAGS_lr)));

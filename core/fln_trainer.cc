@@ -71,7 +71,7 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
       FeedForwardWSweep(one_hot, anchor);
     } else {
       for (int l : SweepLayers(0, hidden, options_.w_order())) {
-        SolveWBlock(l, x_[l], &pre_[l], one_hot, anchor);
+        SolveWBlock(l, x_[l], &pre_[l], /*pre_is_current=*/true, one_hot, anchor);
       }
     }
   }
@@ -104,23 +104,21 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
 
 void FlnTrainer::FeedForwardWSweep(const Matrix& one_hot, const Network& anchor) {
   const int hidden = net_->num_hidden();
-  ff_.resize(hidden + 1);
   // W_0's input is the data either way, and pre_[0] is current for it.
-  SolveWBlock(0, x_[0], &pre_[0], one_hot, anchor);
+  SolveWBlock(0, x_[0], &pre_[0], /*pre_is_current=*/true, one_hot, anchor);
   const Matrix* pre = &pre_[0];
   for (int l = 1; l <= hidden; ++l) {
     // The last solve left *pre = W_{l-1} input + b_{l-1} with the new W_{l-1}.
-    ff_[l] = pre->cwiseMax(0.0f);
-    net_->PreActivation(l, ff_[l], &ff_pre_);
-    SolveWBlock(l, ff_[l], &ff_pre_, one_hot, anchor);
+    ff_input_ = pre->cwiseMax(0.0f);
+    SolveWBlock(l, ff_input_, &ff_pre_, /*pre_is_current=*/false, one_hot, anchor);
     pre = &ff_pre_;
   }
   // The X-blocks and F need pre_[l] = A_l(X_l) on the lifted X_l again.
   for (int l = 1; l <= hidden; ++l) net_->PreActivation(l, x_[l], &pre_[l]);
 }
 
-void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matrix& one_hot,
-                             const Network& anchor) {
+void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_is_current,
+                             const Matrix& one_hot, const Network& anchor) {
   const int hidden = net_->num_hidden();
   const bool last = l == hidden;
   // Block (c) for hidden W_l, (d) for the softmax layer W_L.
@@ -133,7 +131,8 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matr
   Matrix features_storage;
   const Matrix& features = layer.Features(input, &features_storage);
   if (!last) layer.ToPositions(&x_[l + 1]);
-  layer.ToPositions(pre);
+  // Otherwise the solver maps the features it already has (no second im2col).
+  if (pre_is_current) layer.ToPositions(pre);
   WBlock block(features, last ? one_hot : x_[l + 1],
                last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
@@ -143,8 +142,8 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matr
   event.is_w_block = true;
   event.layer = l;
   event.samples = samples;
-  event.result = SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, pre,
-                            /*p_is_current=*/true);
+  event.result =
+      SolveBlock(block, ToSolverSettings(options_.w_solver()), &z, pre, pre_is_current);
   UnpackAffine(z, &layer);
   layer.ToSamples(samples, pre);
   if (!last) layer.ToSamples(samples, &x_[l + 1]);

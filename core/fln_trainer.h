@@ -57,9 +57,10 @@ class FlnTrainer final : public BatchTrainer {
  private:
   void SolveXBlock(int l, const Matrix& one_hot);
   // Fits (W_l, b_l) on `input` (X_l or its feed-forward counterpart) to
-  // the lifted X_{l+1}; `pre` = W_l input + b_l on entry, kept current.
-  void SolveWBlock(int l, const Matrix& input, Matrix* pre, const Matrix& one_hot,
-                   const Network& anchor);
+  // the lifted X_{l+1}. *pre receives W_l input + b_l with the new W_l; if
+  // `pre_is_current`, it holds that for the old W_l on entry.
+  void SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_is_current,
+                   const Matrix& one_hot, const Network& anchor);
   // The W-sweep of FlnOptions.w_inputs = FEED_FORWARD, W_0 first.
   void FeedForwardWSweep(const Matrix& one_hot, const Network& anchor);
 
@@ -70,8 +71,8 @@ class FlnTrainer final : public BatchTrainer {
   std::function<void(const BlockEvent&)> block_observer_;
   std::vector<Matrix> x_;    // lifted activations, x_[0] = inputs
   std::vector<Matrix> pre_;  // pre_[l] = W_l x_[l] + b_l, kept current
-  std::vector<Matrix> ff_;   // FEED_FORWARD W-sweep: ff_[l] = its input to W_l
-  Matrix ff_pre_;            // and W_l ff_[l] + b_l
+  Matrix ff_input_;          // FEED_FORWARD W-sweep: the input of the current W_l
+  Matrix ff_pre_;            // and W_l ff_input_ + b_l
 };
 
 // Solver settings for a block from the schedule.
