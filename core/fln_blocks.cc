@@ -125,6 +125,7 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
       rho_d_(rho_d),
       rho_(rho),
       collective_(collective),
+      ones_(Vector::Ones(input.cols())),
       anchor_(PackAffine(anchor)),
       step_(step) {
   // The Gram matrix of [X; 1^T] from X's, without building [X; 1^T] (a copy
@@ -137,8 +138,7 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
   GramMatrix(input, &input_gram);
   Matrix gram(n, n);
   gram.topLeftCorner(inputs, inputs) = input_gram;
-  // Row sums as a GEMV: Eigen's rowwise().sum() is scalar for few rows.
-  gram.col(inputs).head(inputs).noalias() = input * Vector::Ones(input.cols());
+  gram.col(inputs).head(inputs).noalias() = input * ones_;
   gram.row(inputs).head(inputs) = gram.col(inputs).head(inputs).transpose();
   gram(inputs, inputs) = static_cast<float>(input.cols());
   collective_->AllReduceSum(&gram);
@@ -188,7 +188,7 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   const Eigen::Index inputs = input_.rows();
   grad->resize(z.rows(), z.cols());
   grad->leftCols(inputs).noalias() = residual * input_.transpose();
-  grad->col(inputs).noalias() = residual * Vector::Ones(residual.cols());
+  grad->col(inputs).noalias() = residual * ones_;
   collective_->AllReduceSum(grad);
   *grad *= data_weight_;
   *grad += 2.0f * rho_d_ * (z - anchor_);
