@@ -47,6 +47,9 @@ ABSL_FLAG(uint64_t, seed, 1, "seed for init and data order");
 ABSL_FLAG(bool, json, false, "one JSON object per epoch, then a summary object");
 ABSL_FLAG(int, limit_train, 0, "train on the first N training images (0 = all)");
 ABSL_FLAG(int, limit_test, 0, "test on the first N test images (0 = all)");
+ABSL_FLAG(int, validation, 0,
+          "hold out the last N training images and evaluate on them instead of the test set "
+          "(for choosing settings without the test split; 0 = evaluate on the test set)");
 ABSL_FLAG(int, batch_size, 0, "0 = the method's default (FLN 500, backprop 128)");
 ABSL_FLAG(std::string, schedule, "", "text-proto fln.v1.Schedule file; flags below override it");
 ABSL_FLAG(double, lr, 0, "backprop learning rate (0 = default 1e-3)");
@@ -183,6 +186,16 @@ int Run() {
     std::cerr << "fln_bench: " << data.status() << "\n";
     return 1;
   }
+  const int validation = absl::GetFlag(FLAGS_validation);
+  if (validation < 0 || validation >= data->train.num_samples()) {
+    std::cerr << "fln_bench: --validation must be in [0, " << data->train.num_samples() << ")\n";
+    return 1;
+  }
+  if (validation > 0) {
+    const int kept = data->train.num_samples() - validation;
+    data->test = SliceSamples(data->train, kept, validation);
+    data->train = TakeFirst(data->train, kept);
+  }
   if (absl::GetFlag(FLAGS_limit_test) > 0) {
     data->test = TakeFirst(data->test, absl::GetFlag(FLAGS_limit_test));
   }
@@ -202,6 +215,8 @@ int Run() {
   // The probe runs before training, with the same threads and GEMM.
   const double peak_gflops = MeasureGemmGflops(1024, 1024, 1024, 5);
   const std::string method = fln ? "fln" : "backprop";
+  // test_accuracy and test_loss are measured on this split.
+  const std::string eval_split = validation > 0 ? "validation" : "test";
   const int train_samples = resolved.limit_train() > 0
                                 ? std::min(resolved.limit_train(), data->train.num_samples())
                                 : data->train.num_samples();
@@ -244,14 +259,24 @@ int Run() {
     best_accuracy = std::max(best_accuracy, r.test_accuracy);
     if (json) {
       std::string line = absl::StrFormat(
-          "{\"method\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,\"epoch_seconds\":%.3f,"
+          "{\"method\":\"%s\",\"eval_split\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,\"epoch_seconds\":%.3f,"
           "\"train_loss\":%.5f,\"train_accuracy\":%.4f,\"test_loss\":%.5f,"
           "\"test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_fraction\":%.3f",
-          method, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss, r.train_accuracy,
+          method, eval_split, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,
+          r.train_accuracy,
           r.test_loss, r.test_accuracy, gflops, gflops / peak_gflops);
-      if (fln) {
-        absl::StrAppendFormat(&line, ",\"lifted_objective\":%.6g,\"layer_gaps\":%s",
-                              r.lifted_objective, JsonList(r.layer_gaps));
+      if (r.has_relaxed_objective) {
+        // The MetricRecord names (proto/service.proto), per sample.
+        const LiftedObjective& end = r.relaxed_end;
+        absl::StrAppendFormat(
+            &line,
+            ",\"batch_loss\":%.6g,\"relaxed_objective_start\":%.6g,\"relaxed_objective\":%.6g,"
+            "\"relaxed_loss_term\":%.6g,\"relaxed_gap_terms\":%s,\"relaxed_proximal_term\":%.6g,"
+            "\"relaxed_ridge_term\":%.6g,\"layer_gaps\":%s,\"lambda\":%s,\"loss_weight\":%.6g",
+            r.batch_loss, r.relaxed_start.total, end.total, end.loss_term,
+            JsonList(end.weighted_gaps), end.proximal, end.ridge, JsonList(end.gaps),
+            JsonList(std::vector<double>(r.weights.lambda.begin(), r.weights.lambda.end())),
+            r.weights.loss_weight());
       }
       std::cout << line << "}" << std::endl;
     } else {
@@ -261,7 +286,10 @@ int Run() {
                        method, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,
                        100 * r.train_accuracy, 100 * r.test_accuracy, gflops,
                        100 * gflops / peak_gflops,
-                       fln ? absl::StrFormat(", lifted objective %.4f", r.lifted_objective) : "")
+                       r.has_relaxed_objective
+                           ? absl::StrFormat(", relaxed objective %.4f (start %.4f)",
+                                             r.relaxed_end.total, r.relaxed_start.total)
+                           : "")
                 << std::endl;
     }
   };
@@ -278,13 +306,15 @@ int Run() {
   const double achieved = last_seconds > 0 ? total_flops / last_seconds / 1e9 : 0;
   if (json) {
     std::cout << absl::StrFormat(
-                     "{\"summary\":true,\"method\":\"%s\",\"model\":\"%s\",\"epochs\":%d,"
+                     "{\"summary\":true,\"method\":\"%s\",\"eval_split\":\"%s\",\"model\":\"%s\","
+                     "\"epochs\":%d,"
                      "\"batch_size\":%d,\"threads\":%d,\"seed\":%d,\"train_samples\":%d,"
                      "\"seconds\":%.3f,\"seconds_per_epoch\":%.3f,\"final_test_accuracy\":%.4f,"
                      "\"best_test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_gflops\":%.1f,"
                      "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
                      "\"contaminated\":%s,\"machine\":\"%s\"}",
-                     method, absl::GetFlag(FLAGS_model), epochs_done, resolved.batch_size(),
+                     method, eval_split, absl::GetFlag(FLAGS_model), epochs_done,
+                     resolved.batch_size(),
                      threads, absl::GetFlag(FLAGS_seed), train_samples, last_seconds,
                      seconds_per_epoch, last_accuracy, best_accuracy, achieved, peak_gflops,
                      achieved / peak_gflops, other_load, contaminated ? "true" : "false",

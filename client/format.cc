@@ -122,21 +122,36 @@ std::string ModelLine(const v1::Model& model) {
                          ModelShape(model.spec()));
 }
 
+namespace {
+
+std::string FigureList(const google::protobuf::RepeatedField<double>& values) {
+  std::vector<std::string> figures;
+  for (const double v : values) figures.push_back(Figure(v));
+  return absl::StrCat("[", absl::StrJoin(figures, " "), "]");
+}
+
+std::vector<double> ToVector(const google::protobuf::RepeatedField<double>& values) {
+  return std::vector<double>(values.begin(), values.end());
+}
+
+}  // namespace
+
 std::string ProgressLine(const v1::MetricRecord& m, int total_epochs) {
   std::string line = total_epochs > 0 ? absl::StrCat("epoch ", m.epoch(), "/", total_epochs)
                                       : absl::StrCat("epoch ", m.epoch());
   if (m.train_loss() >= 0) absl::StrAppend(&line, "  train_loss ", Figure(m.train_loss()));
-  if (m.train_accuracy() >= 0) absl::StrAppend(&line, "  train_acc ", Percent(m.train_accuracy()));
-  if (m.test_accuracy() >= 0) absl::StrAppend(&line, "  test_acc ", Percent(m.test_accuracy()));
-  // Backprop records carry no lifted objective (negative, or 0 with no gaps).
-  const bool has_lifted = m.layer_gaps_size() > 0 || m.lifted_objective() > 0;
-  if (has_lifted && m.lifted_objective() >= 0) {
-    absl::StrAppend(&line, "  lifted ", Figure(m.lifted_objective()));
+  if (m.train_accuracy() >= 0) {
+    absl::StrAppend(&line, "  train_accuracy ", Percent(m.train_accuracy()));
   }
-  if (m.layer_gaps_size() > 0) {
-    std::vector<std::string> gaps;
-    for (const double gap : m.layer_gaps()) gaps.push_back(Figure(gap));
-    absl::StrAppend(&line, "  gaps [", absl::StrJoin(gaps, " "), "]");
+  if (m.test_accuracy() >= 0) {
+    absl::StrAppend(&line, "  test_accuracy ", Percent(m.test_accuracy()));
+  }
+  if (m.has_relaxed_objective()) {
+    absl::StrAppend(&line, "  relaxed_objective_start ", Figure(m.relaxed_objective_start()),
+                    "  relaxed_objective ", Figure(m.relaxed_objective()),
+                    "  relaxed_gap_terms ", FigureList(m.relaxed_gap_terms()),
+                    "  layer_gaps ", FigureList(m.layer_gaps()),
+                    "  lambda ", FigureList(m.lambda()));
   }
   absl::StrAppend(&line, "  ", absl::StrFormat("%.1fs", m.elapsed_seconds()));
   return line;
@@ -158,11 +173,20 @@ std::string MetricsJson(const v1::JobEvent& event, int total_epochs) {
       .AddDoubleOrNull("test_loss", m.test_loss())
       .AddDoubleOrNull("test_accuracy", m.test_accuracy())
       .AddDoubleOrNull("batch_loss", m.batch_loss())
-      .AddDoubleOrNull("lifted_objective", m.lifted_objective())
-      .AddDoubleArray("layer_gaps", std::vector<double>(m.layer_gaps().begin(),
-                                                        m.layer_gaps().end()))
-      .AddDouble("seconds", m.elapsed_seconds())
-      .AddInt("time_micros", event.time_micros());
+      .AddBool("has_relaxed_objective", m.has_relaxed_objective());
+  if (m.has_relaxed_objective()) {
+    o.AddDouble("relaxed_objective_start", m.relaxed_objective_start())
+        .AddDouble("relaxed_objective", m.relaxed_objective())
+        .AddDouble("relaxed_loss_term", m.relaxed_loss_term())
+        .AddDoubleArray("relaxed_gap_terms", ToVector(m.relaxed_gap_terms()))
+        .AddDouble("relaxed_proximal_term", m.relaxed_proximal_term())
+        .AddDouble("relaxed_ridge_term", m.relaxed_ridge_term())
+        .AddDoubleArray("layer_gaps", ToVector(m.layer_gaps()))
+        .AddDoubleArray("lambda", ToVector(m.lambda()))
+        .AddDoubleArray("rho_d", ToVector(m.rho_d()))
+        .AddDouble("loss_weight", m.loss_weight());
+  }
+  o.AddDouble("seconds", m.elapsed_seconds()).AddInt("time_micros", event.time_micros());
   return o.str();
 }
 
@@ -175,7 +199,7 @@ std::string WatchSummary(const v1::Job& job) {
   absl::StrAppend(&line, " after ", job.epochs_completed(),
                   job.epochs_completed() == 1 ? " epoch" : " epochs");
   if (job.epochs_completed() > 0 && job.latest_metrics().test_accuracy() >= 0) {
-    absl::StrAppend(&line, "  test_acc ", Percent(job.latest_metrics().test_accuracy()));
+    absl::StrAppend(&line, "  test_accuracy ", Percent(job.latest_metrics().test_accuracy()));
   }
   return line;
 }

@@ -35,15 +35,18 @@ std::string JobDetails(const v1::Job& job);
 std::string ModelHeader();
 std::string ModelLine(const v1::Model& model);
 
-// `fln watch`, one per epoch:
-//   epoch 3/20  train_loss 0.41  train_acc 86.1%  test_acc 84.9%  lifted 0.233  gaps [0.01]  12.3s
-// Figures the record does not carry (negative: no test set, backprop has no
-// lifted objective) are left out. `total_epochs` <= 0 prints "epoch 3".
+// `fln watch`, one per epoch, with the MetricRecord field names:
+//   epoch 3/20  train_loss 0.41  train_accuracy 86.1%  test_accuracy 84.9%
+//   relaxed_objective_start 4.1  relaxed_objective 2.33  relaxed_gap_terms [0.02]
+//   layer_gaps [0.01]  lambda [2]  12.3s          (one line)
+// Figures the record does not carry (negative: no test set; backprop has no
+// relaxed objective) are left out. `total_epochs` <= 0 prints "epoch 3".
 std::string ProgressLine(const v1::MetricRecord& metrics, int total_epochs);
 
-// `fln --json watch`, one per metric event: every MetricRecord field, plus
-// "event":"metrics", "sequence", "job_id" and "seconds" (= elapsed_seconds);
-// unavailable figures are null.
+// `fln --json watch`, one per metric event: every MetricRecord field under
+// its proto name (the relaxed-objective fields only when
+// has_relaxed_objective), plus "event":"metrics", "sequence", "job_id" and
+// "seconds" (= elapsed_seconds); unavailable figures are null.
 std::string MetricsJson(const v1::JobEvent& event, int total_epochs);
 
 // The closing summary of `fln watch`:

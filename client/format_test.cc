@@ -14,24 +14,28 @@ v1::MetricRecord FlnEpoch() {
   m.set_train_accuracy(0.861);
   m.set_test_loss(0.45);
   m.set_test_accuracy(0.849);
-  m.set_lifted_objective(0.233);
+  m.set_has_relaxed_objective(true);
+  m.set_relaxed_objective_start(4.1);
+  m.set_relaxed_objective(2.33);
+  m.add_relaxed_gap_terms(0.02);
   m.add_layer_gaps(0.01);
+  m.add_lambda(2);
   m.set_elapsed_seconds(12.34);
   return m;
 }
 
 TEST(FormatTest, ProgressLineMatchesTheDocumentedShape) {
   EXPECT_EQ(ProgressLine(FlnEpoch(), 20),
-            "epoch 3/20  train_loss 0.41  train_acc 86.1%  test_acc 84.9%  lifted 0.233  "
-            "gaps [0.01]  12.3s");
+            "epoch 3/20  train_loss 0.41  train_accuracy 86.1%  test_accuracy 84.9%  "
+            "relaxed_objective_start 4.1  relaxed_objective 2.33  relaxed_gap_terms [0.02]  "
+            "layer_gaps [0.01]  lambda [2]  12.3s");
 }
 
 TEST(FormatTest, ProgressLineOmitsMissingTestAndLiftedFigures) {
   v1::MetricRecord m = FlnEpoch();
   m.set_test_accuracy(-1);
-  m.set_lifted_objective(-1);
-  m.clear_layer_gaps();
-  EXPECT_EQ(ProgressLine(m, 5), "epoch 3/5  train_loss 0.41  train_acc 86.1%  12.3s");
+  m.set_has_relaxed_objective(false);
+  EXPECT_EQ(ProgressLine(m, 5), "epoch 3/5  train_loss 0.41  train_accuracy 86.1%  12.3s");
 }
 
 TEST(FormatTest, MetricsJsonHasTheKeysScriptsRead) {
@@ -41,7 +45,8 @@ TEST(FormatTest, MetricsJsonHasTheKeysScriptsRead) {
   *event.mutable_metrics() = FlnEpoch();
   const std::string json = MetricsJson(event, 20);
   for (const char* key : {R"("epoch":3)", R"("sequence":7)", R"("test_accuracy":0.849)",
-                          R"("train_loss":0.41)", R"("lifted_objective":0.233)",
+                          R"("train_loss":0.41)", R"("relaxed_objective":2.33)",
+                          R"("relaxed_objective_start":4.1)", R"("layer_gaps":[0.01])",
                           R"("seconds":12.34)", R"("end_of_epoch":true)"}) {
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   }

@@ -9,20 +9,27 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/fenchel.h"
+#include "core/fln_hyperparameters.h"
 #include "core/matrix.h"
 #include "proto/model.pb.h"
 
 namespace fln {
 
 struct BatchStats {
-  // FLN only (backprop leaves them empty / negative): the lifted objective F
-  // after the batch's BCD (summed over the batch) and the per-layer gaps
-  // sum B_l, both at the final iterate.
-  double lifted_objective = -1;
-  std::vector<double> layer_gaps;
-  // Mean training loss of the batch as the trainer saw it (backprop: before
-  // the update; FLN: feed-forward loss of the warm start).
+  // Mean feed-forward training loss of the batch at the weights it started
+  // from (before the update), for both methods.
   double batch_loss = 0;
+  // FLN only (false for backprop): the relaxed objective F (fenchel.h),
+  // summed over the batch, at the warm start (feed-forward X, so every gap is
+  // 0: F = w_L * sum of the batch's losses + ridge) and after the batch's
+  // sweeps. With LIFTED W-block inputs relaxed_end.total <=
+  // relaxed_start.total (every block is F restricted to it).
+  bool has_relaxed_objective = false;
+  LiftedObjective relaxed_start;
+  LiftedObjective relaxed_end;
+  // FLN only: the weights in force for this batch (epoch growth applied).
+  FlnHyperparameters weights;
 };
 
 class BatchTrainer {

@@ -219,7 +219,7 @@ TEST_F(ConvFlnTest, LiftedObjectiveIsTheWeightedLossAtWarmStartAndNeverIncreases
                                              trainer.hyperparameters(), anchor)
                          .total;
     if (previous < 0) {
-      // The first block starts at the warm start: F = c_L * loss.
+      // The first block starts at the warm start: F = w_L * loss.
       std::vector<Matrix> x;
       Matrix logits;
       anchor.Forward(inputs_, &x, &logits);
@@ -232,8 +232,8 @@ TEST_F(ConvFlnTest, LiftedObjectiveIsTheWeightedLossAtWarmStartAndNeverIncreases
   });
   BatchStats stats;
   ASSERT_TRUE(trainer.TrainBatch(inputs_, one_hot_, &stats).ok());
-  EXPECT_NEAR(stats.lifted_objective, previous, 1e-4 * previous);
-  ASSERT_EQ(stats.layer_gaps.size(), 2u);
+  EXPECT_NEAR(stats.relaxed_end.total, previous, 1e-4 * previous);
+  ASSERT_EQ(stats.relaxed_end.gaps.size(), 2u);
 }
 
 // FlnOptions.w_inputs = FEED_FORWARD through convolutions and pooling: the
@@ -258,7 +258,7 @@ TEST_F(ConvFlnTest, FeedForwardWSweepFitsTheOutputOnTheNewNetworksFeatures) {
   ASSERT_TRUE(trainer.TrainBatch(inputs_, one_hot_, &stats).ok());
   const LiftedObjective f = EvaluateLiftedObjective(*net_, trainer.lifted(), one_hot_,
                                                     trainer.hyperparameters(), anchor);
-  EXPECT_NEAR(stats.lifted_objective, f.total, 1e-5 * f.total);
+  EXPECT_NEAR(stats.relaxed_end.total, f.total, 1e-5 * f.total);
 
   std::vector<Matrix> x;
   Matrix logits;

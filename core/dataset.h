@@ -30,6 +30,10 @@ struct Dataset {
 // The first `n` samples of `data` (all of it if n <= 0 or n >= size).
 Dataset TakeFirst(const Dataset& data, int n);
 
+// Samples [begin, begin + count) of `data`. REQUIRES: 0 <= begin,
+// 0 <= count, begin + count <= data.num_samples().
+Dataset SliceSamples(const Dataset& data, int begin, int count);
+
 }  // namespace fln
 
 #endif  // FLN_CORE_DATASET_H_

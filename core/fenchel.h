@@ -1,16 +1,18 @@
 // File: fenchel.h
 //
-// The Fenchel-Young divergence of ReLU and the Fenchel lifted objective
-// (fln-math.md sections 2 and 3).
+// The Fenchel-Young divergence of ReLU and the relaxed (Fenchel lifted)
+// objective (docs/method.md).
 //
 //   B(u, v) = 1/2 v^2 + 1/2 max(u, 0)^2 - u v,   v >= 0,
 //
-// B >= 0 and B(u, v) = 0 iff v = relu(u). The lifted objective is
+// B >= 0 and B(u, v) = 0 iff v = relu(u). The relaxed objective is
 //
-//   F = c_L CE(Y, W_L X_L + b_L) + sum_l lambda_l B(W_l X_l + b_l, X_{l+1})
+//   F = w_L CE(Y, W_L X_L + b_L) + sum_l w_l lambda_l B(W_l X_l + b_l, X_{l+1})
 //     + sum_l rho_d,l (||W_l - W_l^prev||^2 + ||b_l - b_l^prev||^2) + rho_l ||W_l||^2,
 //
-// with the loss summed (not averaged) over the batch.
+// with w_0 = 1, w_l = c_1 ... c_l (FlnHyperparameters::layer_weight) and the
+// loss summed (not averaged) over the batch. Every FLN block is F restricted
+// to that block, so a monotone block solve never raises F.
 #ifndef FLN_CORE_FENCHEL_H_
 #define FLN_CORE_FENCHEL_H_
 
@@ -46,13 +48,18 @@ Vector FenchelDivergencePerColumn(const Matrix& pre, const Matrix& post);
 // Sum of B(pre, post) over all elements, accumulated in double.
 double FenchelDivergenceSum(const Matrix& pre, const Matrix& post);
 
+// F and its terms, each summed over the batch.
 struct LiftedObjective {
-  double total = 0;        // F
-  double loss_term = 0;    // c_L * sum CE
-  std::vector<double> gaps;  // sum B_l per hidden layer, without lambda
-  double proximal = 0;     // sum rho_d (||W - W^prev||^2 + ||b - b^prev||^2)
-  double ridge = 0;        // sum rho ||W||^2
+  double total = 0;          // F = loss_term + sum(weighted_gaps) + proximal + ridge
+  double loss_term = 0;      // w_L * sum CE
+  std::vector<double> gaps;  // sum B_l per hidden layer, unweighted (>= 0)
+  std::vector<double> weighted_gaps;  // w_l lambda_l * gaps[l]
+  double proximal = 0;       // sum rho_d (||W - W^prev||^2 + ||b - b^prev||^2)
+  double ridge = 0;          // sum rho ||W||^2
 };
+
+// *sum += scale * term, field by field (vectors grow to term's sizes).
+void AccumulateObjective(const LiftedObjective& term, double scale, LiftedObjective* sum);
 
 // F at (net, x). x[0] is the input batch and x[l] the lifted X_l, l = 1..L;
 // pre[l] = W_l x[l] + b_l for l = 0..L must be current. `anchor` is the

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/fenchel.h"
-#include "core/softmax.h"
 
 namespace fln {
 namespace {
@@ -59,10 +58,14 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
     net_->PreActivation(l, x_[l], &pre_[l]);
     if (l < hidden) x_[l + 1] = pre_[l].cwiseMax(0.0f);
   }
-  stats->batch_loss = CrossEntropyPerColumn(pre_[hidden], one_hot).cast<double>().mean();
 
   // 2. Proximal centre.
   const Network anchor = *net_;
+  stats->has_relaxed_objective = true;
+  stats->weights = hyper_;
+  stats->relaxed_start = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
+  stats->batch_loss =
+      stats->relaxed_start.loss_term / (hyper_.loss_weight() * static_cast<double>(inputs.cols()));
 
   // 3. Alternating sweeps.
   for (int a = 0; a < options_.alternations(); ++a) {
@@ -81,18 +84,18 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
   }
 
   // pre_ is current after the W-sweep, so F costs no further products.
-  const LiftedObjective f = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
-  stats->lifted_objective = f.total;
-  stats->layer_gaps = f.gaps;
+  stats->relaxed_end = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
   return absl::OkStatus();
 }
 
 void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   const int hidden = net_->num_hidden();
   const bool last = l == hidden;
-  // Block (a) for hidden X_l, (b) for X_L; U = pre_[l - 1] is current.
-  const float downstream_weight = last ? hyper_.c[l - 1] : hyper_.c[l - 1] * hyper_.lambda[l];
-  XBlock block(pre_[l - 1], hyper_.lambda[l - 1], net_->layer(l), last ? one_hot : x_[l + 1],
+  // Block (a) for hidden X_l, (b) for X_L; U = pre_[l - 1] is current. The
+  // weights are F's, so the block is F restricted to X_l.
+  const float downstream_weight = last ? hyper_.loss_weight() : hyper_.constraint_weight(l);
+  XBlock block(pre_[l - 1], hyper_.constraint_weight(l - 1), net_->layer(l),
+               last ? one_hot : x_[l + 1],
                downstream_weight, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu);
   BlockEvent event;
   event.layer = l;
@@ -135,7 +138,8 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_i
   if (pre_is_current) layer.ToPositions(pre);
   WBlock block(features, last ? one_hot : x_[l + 1],
                last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
-               last ? hyper_.loss_weight() : hyper_.lambda[l], anchor.layer(l), hyper_.rho_d[l],
+               last ? hyper_.loss_weight() : hyper_.constraint_weight(l), anchor.layer(l),
+               hyper_.rho_d[l],
                hyper_.rho[l], step, collective_);
   Matrix z = PackAffine(layer);
   BlockEvent event;

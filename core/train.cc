@@ -58,32 +58,36 @@ std::unique_ptr<BatchTrainer> MakeBatchTrainer(const v1::Schedule& schedule, Net
   return std::make_unique<BackpropTrainer>(net, schedule.backprop());
 }
 
-// Running means over an epoch's batches.
+// Running per-sample means over an epoch's batches.
 struct EpochAccumulator {
-  double lifted_sum = 0;
-  std::vector<double> gap_sums;
+  LiftedObjective relaxed_start_sum;
+  LiftedObjective relaxed_end_sum;
+  bool has_relaxed_objective = false;
+  FlnHyperparameters weights;
   double loss_sum = 0;
   int64_t samples = 0;
-  bool has_lifted = false;
 
   void Add(const BatchStats& stats, int batch_samples) {
-    if (stats.lifted_objective >= 0) {
-      has_lifted = true;
-      lifted_sum += stats.lifted_objective;
-      gap_sums.resize(stats.layer_gaps.size(), 0.0);
-      for (size_t l = 0; l < stats.layer_gaps.size(); ++l) gap_sums[l] += stats.layer_gaps[l];
+    if (stats.has_relaxed_objective) {
+      has_relaxed_objective = true;
+      AccumulateObjective(stats.relaxed_start, 1.0, &relaxed_start_sum);
+      AccumulateObjective(stats.relaxed_end, 1.0, &relaxed_end_sum);
+      weights = stats.weights;
     }
     loss_sum += stats.batch_loss * batch_samples;
     samples += batch_samples;
   }
 
   void Fill(ProgressReport* report) const {
-    const double n = samples > 0 ? static_cast<double>(samples) : 1.0;
-    report->batch_loss = loss_sum / n;
-    if (has_lifted) {
-      report->lifted_objective = lifted_sum / n;
-      report->layer_gaps.clear();
-      for (double g : gap_sums) report->layer_gaps.push_back(g / n);
+    const double per_sample = 1.0 / (samples > 0 ? static_cast<double>(samples) : 1.0);
+    report->batch_loss = loss_sum * per_sample;
+    report->has_relaxed_objective = has_relaxed_objective;
+    if (has_relaxed_objective) {
+      report->relaxed_start = LiftedObjective();
+      report->relaxed_end = LiftedObjective();
+      AccumulateObjective(relaxed_start_sum, per_sample, &report->relaxed_start);
+      AccumulateObjective(relaxed_end_sum, per_sample, &report->relaxed_end);
+      report->weights = weights;
     }
   }
 };

@@ -23,6 +23,8 @@
 #include "absl/status/statusor.h"
 #include "core/collective.h"
 #include "core/dataset.h"
+#include "core/fenchel.h"
+#include "core/fln_hyperparameters.h"
 #include "core/fln_trainer.h"
 #include "proto/model.pb.h"
 
@@ -33,15 +35,23 @@ struct ProgressReport {
   int batch = 0;  // batches finished in this epoch
   int num_batches = 0;
   bool end_of_epoch = false;
-  // FLN: lifted objective F per sample, averaged over the epoch's batches so
-  // far (F at each batch's final iterate, including proximal terms); and the
-  // mean per-sample gap B_l of each hidden layer. Empty/negative for backprop.
-  // F at an iterate is not a certified lower bound on the training loss
-  // unless the X-blocks are solved exactly (fln-math.md section 3).
-  double lifted_objective = -1;
-  std::vector<double> layer_gaps;
-  // Mean training loss seen on the epoch's batches so far (before updates).
+  // Mean feed-forward training loss of the epoch's batches so far, each at
+  // the weights the batch started from (a running figure, not J at the
+  // current weights: that is train_loss).
   double batch_loss = 0;
+  // FLN only (false for backprop). The relaxed objective F and its terms per
+  // sample, averaged over the epoch's batches so far (docs/method.md,
+  // "Metrics"): at each batch's warm start (relaxed_start.total = w_L *
+  // batch_loss + ridge) and after its sweeps (relaxed_end; with LIFTED
+  // W-block inputs relaxed_end.total <= relaxed_start.total). Neither is a
+  // bound on the training loss: the paper's lower bound is min F, which no
+  // iterate certifies. relaxed_end.gaps are the per-layer feasibility gaps
+  // B_l (0 iff X_{l+1} = relu(W_l X_l + b_l)).
+  bool has_relaxed_objective = false;
+  LiftedObjective relaxed_start;
+  LiftedObjective relaxed_end;
+  // FLN only: lambda, rho_d, ... in force in this epoch (growth applied).
+  FlnHyperparameters weights;
   // End of epoch only (else -1): feed-forward mean cross-entropy and accuracy
   // on the whole training set and on the test set (if given).
   double train_loss = -1;

@@ -153,12 +153,23 @@ v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden) {
   if (out.method() == v1::FLN) {
     v1::FlnOptions* fln = out.mutable_fln();
     if (fln->alternations() == 0) fln->set_alternations(1);
-    if (fln->lambda().empty()) fln->add_lambda(1.0f);
+    // The authors' MLP settings converted to F's units (docs/method.md,
+    // "The authors' settings"): their penalty is 2B with lmbda 1 (lambda 2
+    // on B), c = 10 on the loss, and block-unit proximal weights 10 (W_0)
+    // and 100 (the others), which F weights by w_l.
+    if (fln->lambda().empty()) fln->add_lambda(2.0f);
     if (fln->c().empty()) {
       for (int l = 1; l <= num_hidden; ++l) fln->add_c(l == num_hidden ? 10.0f : 1.0f);
     }
     if (fln->rho_d().empty()) {
-      for (int l = 0; l <= num_hidden; ++l) fln->add_rho_d(l == 0 ? 10.0f : 100.0f);
+      // A c list of the wrong length is left for ValidateSchedule to report.
+      const int c_size = fln->c_size();
+      const bool c_fits = c_size == 1 || c_size == num_hidden;
+      float layer_weight = 1.0f;  // w_l = c_1 ... c_l
+      for (int l = 0; l <= num_hidden; ++l) {
+        if (l > 0 && c_fits) layer_weight *= fln->c(c_size == 1 ? 0 : l - 1);
+        fln->add_rho_d((l == 0 ? 10.0f : 100.0f) * layer_weight);
+      }
     }
     if (fln->rho().empty()) fln->add_rho(0.0f);
     DefaultSolver(fln->mutable_x_solver(), v1::FISTA, 30);

@@ -49,16 +49,32 @@ TEST(ValidateModelSpecTest, RejectsMalformedSpecs) {
   ExpectInvalid(ValidateModelSpec(spec), "parameters");
 }
 
-TEST(WithDefaultsTest, FillsTheAuthorsSettings) {
+// The authors' MLP settings in F's units: lambda 2 on B (their lmbda 1 on
+// 2B), c_L 10, and their proximal weights 10 and 100 times w_l (1 and 10).
+TEST(WithDefaultsTest, FillsTheAuthorsSettingsInFsUnits) {
   const v1::Schedule s = Fln();
   EXPECT_EQ(s.fln().alternations(), 1);
+  ASSERT_EQ(s.fln().lambda_size(), 1);
+  EXPECT_EQ(s.fln().lambda(0), 2.0f);
   ASSERT_EQ(s.fln().c_size(), 1);
   EXPECT_EQ(s.fln().c(0), 10.0f);
   ASSERT_EQ(s.fln().rho_d_size(), 2);
   EXPECT_EQ(s.fln().rho_d(0), 10.0f);
-  EXPECT_EQ(s.fln().rho_d(1), 100.0f);
+  EXPECT_EQ(s.fln().rho_d(1), 1000.0f);
   EXPECT_FLOAT_EQ(s.fln().initial_bias(), 0.1f);
   EXPECT_TRUE(ValidateSchedule(s, 1).ok());
+}
+
+// Default proximal weights follow the c a schedule sets: layer l's is the
+// block-unit weight (10 for W_0, 100 after) times w_l = c_1 ... c_l.
+TEST(WithDefaultsTest, DefaultProximalWeightsScaleWithTheLayerWeights) {
+  v1::Schedule schedule;
+  schedule.set_method(v1::FLN);
+  for (float c : {1.0f, 5.0f, 1.0f, 5.0f}) schedule.mutable_fln()->add_c(c);
+  const v1::Schedule s = WithDefaults(schedule, 4);
+  const std::vector<float> expected = {10, 100, 500, 500, 2500};
+  ASSERT_EQ(s.fln().rho_d_size(), 5);
+  for (int l = 0; l < 5; ++l) EXPECT_FLOAT_EQ(s.fln().rho_d(l), expected[l]) << l;
 }
 
 TEST(WithDefaultsTest, KeepsWhatIsSet) {

@@ -129,7 +129,7 @@ epochs="$(grep '"event":"metrics"' "$WORK/watch.jsonl" | grep -c '"end_of_epoch"
 [ "$epochs" -eq 3 ] || fail "want 3 epoch metric lines, got $epochs"
 with_acc="$(grep '"end_of_epoch":true' "$WORK/watch.jsonl" | grep -c '"test_accuracy":[0-9]')"
 [ "$with_acc" -eq 3 ] || fail "want test_accuracy on all 3 epoch lines, got $with_acc"
-for key in epoch train_loss lifted_objective seconds sequence; do
+for key in epoch train_loss relaxed_objective_start relaxed_objective seconds sequence; do
   grep '"end_of_epoch":true' "$WORK/watch.jsonl" | grep -q "\"$key\":[0-9]" \
     || fail "epoch lines lack a numeric \"$key\""
 done
