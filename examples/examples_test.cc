@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/text_proto.h"
+#include "core/fln_hyperparameters.h"
 #include "core/network.h"
 #include "core/validation.h"
 #include "gtest/gtest.h"
@@ -95,6 +96,44 @@ TEST(ExamplesTest, LeNetSchedulesFitLeNetOnly) {
     EXPECT_FALSE(mlp.ok());
     EXPECT_TRUE(absl::StrContains(mlp.message(), "schedule.fln.")) << mlp;
   }
+}
+
+// The authors' schedules are the authors' blocks in fln's units: lambda is
+// twice their lmbda (their penalty is 2B) and each rho_d is their
+// block-unit weight times w_l = c_1 ... c_l (docs/method.md).
+TEST(ExamplesTest, AuthorsSchedulesConvertTheAuthorsUnits) {
+  struct Authors {
+    const char* file;
+    int hidden;
+    std::vector<float> block_unit_rho_d;
+  };
+  for (const Authors& authors :
+       {Authors{"fln_authors.textproto", 1, {10, 100}},
+        Authors{"fln_lenet5_authors.textproto", 4, {1e-4f, 0.01f, 1, 1, 10}}}) {
+    SCOPED_TRACE(authors.file);
+    v1::Schedule schedule;
+    ASSERT_TRUE(client::LoadTextProtoFile(ExamplesDir() + "/" + authors.file, &schedule).ok());
+    const FlnHyperparameters weights =
+        FlnHyperparameters::FromProto(WithDefaults(schedule, authors.hidden).fln(),
+                                      authors.hidden);
+    for (float lambda : weights.lambda) EXPECT_FLOAT_EQ(lambda, 2.0f);  // lmbda 1 on 2B
+    ASSERT_EQ(weights.rho_d.size(), authors.block_unit_rho_d.size());
+    for (size_t l = 0; l < weights.rho_d.size(); ++l) {
+      EXPECT_FLOAT_EQ(weights.rho_d[l] / weights.layer_weight(static_cast<int>(l)),
+                      authors.block_unit_rho_d[l])
+          << "W_" << l;
+    }
+  }
+  // The MLP's are also what a schedule with unset FLN fields gets.
+  v1::Schedule authors, unset;
+  ASSERT_TRUE(client::LoadTextProtoFile(ExamplesDir() + "/fln_authors.textproto", &authors).ok());
+  unset.set_method(v1::FLN);
+  const v1::FlnOptions defaults = WithDefaults(unset, 1).fln();
+  const v1::FlnOptions example = WithDefaults(authors, 1).fln();
+  EXPECT_EQ(defaults.lambda(0), example.lambda(0));
+  EXPECT_EQ(defaults.c(0), example.c(0));
+  EXPECT_EQ(std::vector<float>(defaults.rho_d().begin(), defaults.rho_d().end()),
+            std::vector<float>(example.rho_d().begin(), example.rho_d().end()));
 }
 
 TEST(ExamplesTest, DeepModelTrainsWithBackpropAndDefaultFln) {
