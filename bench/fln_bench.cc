@@ -56,7 +56,8 @@ ABSL_FLAG(double, lr, 0, "backprop learning rate (0 = default 1e-3)");
 ABSL_FLAG(std::string, optimizer, "adam", "backprop optimizer: adam or sgd");
 ABSL_FLAG(std::string, lambda, "", "FLN lambda per hidden layer, comma-separated");
 ABSL_FLAG(std::string, c, "", "FLN c per lifted layer, comma-separated");
-ABSL_FLAG(std::string, rho_d, "", "FLN proximal weight per layer, comma-separated");
+ABSL_FLAG(std::string, rho_d, "", "FLN proximal coefficient in F per layer, comma-separated");
+ABSL_FLAG(std::string, rho, "", "FLN ridge coefficient in F per layer, comma-separated");
 ABSL_FLAG(std::string, x_solver, "", "fista or pg");
 ABSL_FLAG(std::string, w_solver, "", "gram, fista or pg");
 ABSL_FLAG(int, x_iters, 0, "X-block iteration cap (0 = default)");
@@ -66,6 +67,8 @@ ABSL_FLAG(double, lambda_growth, 0, "FLN lambda factor per epoch (0 = the schedu
 ABSL_FLAG(double, rho_d_growth, 0, "FLN rho_d factor per epoch (0 = the schedule's)");
 ABSL_FLAG(std::string, w_inputs, "",
           "FLN W-block inputs: lifted or feed_forward (empty = the schedule's)");
+ABSL_FLAG(bool, report_batches, false,
+          "also print one JSON line per batch with that batch's loss and relaxed objective");
 ABSL_FLAG(bool, profile, false,
           "print seconds and iterations per FLN block (time between block completions; the "
           "first block of a batch also carries the warm start)");
@@ -118,6 +121,7 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   schedule.set_epochs(absl::GetFlag(FLAGS_epochs));
   schedule.set_seed(absl::GetFlag(FLAGS_seed));
   schedule.set_limit_train(absl::GetFlag(FLAGS_limit_train));
+  if (absl::GetFlag(FLAGS_report_batches)) schedule.set_report_batches(true);
   int batch = absl::GetFlag(FLAGS_batch_size);
   if (batch == 0 && schedule.batch_size() == 0) batch = method == "fln" ? 500 : 128;
   if (batch != 0) schedule.set_batch_size(batch);
@@ -125,8 +129,10 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   v1::FlnOptions* fln = schedule.mutable_fln();
   if (!ParseFloatList(absl::GetFlag(FLAGS_lambda), fln->mutable_lambda()) ||
       !ParseFloatList(absl::GetFlag(FLAGS_c), fln->mutable_c()) ||
-      !ParseFloatList(absl::GetFlag(FLAGS_rho_d), fln->mutable_rho_d())) {
-    return absl::InvalidArgumentError("--lambda, --c and --rho_d take comma-separated numbers");
+      !ParseFloatList(absl::GetFlag(FLAGS_rho_d), fln->mutable_rho_d()) ||
+      !ParseFloatList(absl::GetFlag(FLAGS_rho), fln->mutable_rho())) {
+    return absl::InvalidArgumentError(
+        "--lambda, --c, --rho_d and --rho take comma-separated numbers");
   }
   if (!absl::GetFlag(FLAGS_x_solver).empty()) {
     fln->mutable_x_solver()->set_solver(SolverByName(absl::GetFlag(FLAGS_x_solver)));
@@ -172,6 +178,25 @@ std::string JsonList(const std::vector<double>& values) {
   return absl::StrCat("[", absl::StrJoin(values, ",", [](std::string* out, double v) {
                         absl::StrAppend(out, absl::StrFormat("%.6g", v));
                       }), "]");
+}
+
+// batch_loss and, for FLN, the relaxed-objective fields of a report under
+// their MetricRecord names (proto/service.proto), per sample, each with a
+// leading comma.
+std::string RelaxedObjectiveJson(const ProgressReport& r) {
+  std::string json = absl::StrFormat(",\"batch_loss\":%.6g", r.batch_loss);
+  if (!r.has_relaxed_objective) return json;
+  const LiftedObjective& end = r.relaxed_end;
+  absl::StrAppendFormat(
+      &json,
+      ",\"relaxed_objective_start\":%.6g,\"relaxed_objective\":%.6g,\"relaxed_loss_term\":%.6g,"
+      "\"relaxed_gap_terms\":%s,\"relaxed_proximal_term\":%.6g,\"relaxed_ridge_term\":%.6g,"
+      "\"layer_gaps\":%s,\"lambda\":%s,\"loss_weight\":%.6g",
+      r.relaxed_start.total, end.total, end.loss_term, JsonList(end.weighted_gaps), end.proximal,
+      end.ridge, JsonList(end.gaps),
+      JsonList(std::vector<double>(r.weights.lambda.begin(), r.weights.lambda.end())),
+      r.weights.loss_weight());
+  return json;
 }
 
 int Run() {
@@ -239,6 +264,23 @@ int Run() {
   int epochs_done = 0;
   LoadMonitor load;
   hooks.on_progress = [&](const ProgressReport& r) {
+    if (!r.end_of_epoch) {  // --report_batches: that batch's figures only
+      if (json) {
+        std::cout << absl::StrFormat(
+                         "{\"method\":\"%s\",\"epoch\":%d,\"batch\":%d,\"seconds\":%.3f", method,
+                         r.epoch, r.batch, r.elapsed_seconds)
+                  << RelaxedObjectiveJson(r) << "}" << std::endl;
+      } else {
+        std::cout << absl::StrFormat("%s epoch %d batch %d: batch loss %.4f", method, r.epoch,
+                                     r.batch, r.batch_loss)
+                  << (r.has_relaxed_objective
+                          ? absl::StrFormat(", relaxed objective %.4f (start %.4f)",
+                                            r.relaxed_end.total, r.relaxed_start.total)
+                          : "")
+                  << std::endl;
+      }
+      return;
+    }
     const double epoch_flops = fln ? block_flops + ForwardFlops(shape, train_samples)
                                    : BackpropFlops(shape, train_samples);
     block_flops = 0;
@@ -265,20 +307,7 @@ int Run() {
           method, eval_split, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,
           r.train_accuracy,
           r.test_loss, r.test_accuracy, gflops, gflops / peak_gflops);
-      if (r.has_relaxed_objective) {
-        // The MetricRecord names (proto/service.proto), per sample.
-        const LiftedObjective& end = r.relaxed_end;
-        absl::StrAppendFormat(
-            &line,
-            ",\"batch_loss\":%.6g,\"relaxed_objective_start\":%.6g,\"relaxed_objective\":%.6g,"
-            "\"relaxed_loss_term\":%.6g,\"relaxed_gap_terms\":%s,\"relaxed_proximal_term\":%.6g,"
-            "\"relaxed_ridge_term\":%.6g,\"layer_gaps\":%s,\"lambda\":%s,\"loss_weight\":%.6g",
-            r.batch_loss, r.relaxed_start.total, end.total, end.loss_term,
-            JsonList(end.weighted_gaps), end.proximal, end.ridge, JsonList(end.gaps),
-            JsonList(std::vector<double>(r.weights.lambda.begin(), r.weights.lambda.end())),
-            r.weights.loss_weight());
-      }
-      std::cout << line << "}" << std::endl;
+      std::cout << line << RelaxedObjectiveJson(r) << "}" << std::endl;
     } else {
       std::cout << absl::StrFormat(
                        "%s epoch %d: %.2f s (%.2f s/epoch), train loss %.4f, train acc %.2f%%, "

@@ -139,6 +139,10 @@ std::vector<double> ToVector(const google::protobuf::RepeatedField<double>& valu
 std::string ProgressLine(const v1::MetricRecord& m, int total_epochs) {
   std::string line = total_epochs > 0 ? absl::StrCat("epoch ", m.epoch(), "/", total_epochs)
                                       : absl::StrCat("epoch ", m.epoch());
+  if (!m.end_of_epoch()) {
+    absl::StrAppend(&line, " batch ", m.batch(), "/", m.num_batches(), "  batch_loss ",
+                    Figure(m.batch_loss()));
+  }
   if (m.train_loss() >= 0) absl::StrAppend(&line, "  train_loss ", Figure(m.train_loss()));
   if (m.train_accuracy() >= 0) {
     absl::StrAppend(&line, "  train_accuracy ", Percent(m.train_accuracy()));

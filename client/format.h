@@ -39,8 +39,10 @@ std::string ModelLine(const v1::Model& model);
 //   epoch 3/20  train_loss 0.41  train_accuracy 86.1%  test_accuracy 84.9%
 //   relaxed_objective_start 4.1  relaxed_objective 2.33  relaxed_gap_terms [0.02]
 //   layer_gaps [0.01]  lambda [2]  12.3s          (one line)
-// Figures the record does not carry (negative: no test set; backprop has no
-// relaxed objective) are left out. `total_epochs` <= 0 prints "epoch 3".
+// A batch record starts "epoch 3/20 batch 5/120  batch_loss 0.38". Figures
+// the record does not carry (negative: no test set or a batch record;
+// backprop has no relaxed objective) are left out. `total_epochs` <= 0
+// prints "epoch 3".
 std::string ProgressLine(const v1::MetricRecord& metrics, int total_epochs);
 
 // `fln --json watch`, one per metric event: every MetricRecord field under

@@ -38,6 +38,21 @@ TEST(FormatTest, ProgressLineOmitsMissingTestAndLiftedFigures) {
   EXPECT_EQ(ProgressLine(m, 5), "epoch 3/5  train_loss 0.41  train_accuracy 86.1%  12.3s");
 }
 
+TEST(FormatTest, ProgressLineOfABatchNamesTheBatch) {
+  v1::MetricRecord m = FlnEpoch();
+  m.set_end_of_epoch(false);
+  m.set_batch(5);
+  m.set_num_batches(120);
+  m.set_batch_loss(0.38);
+  m.set_train_loss(-1);
+  m.set_train_accuracy(-1);
+  m.set_test_accuracy(-1);
+  EXPECT_EQ(ProgressLine(m, 20),
+            "epoch 3/20 batch 5/120  batch_loss 0.38  relaxed_objective_start 4.1  "
+            "relaxed_objective 2.33  relaxed_gap_terms [0.02]  layer_gaps [0.01]  lambda [2]  "
+            "12.3s");
+}
+
 TEST(FormatTest, MetricsJsonHasTheKeysScriptsRead) {
   v1::JobEvent event;
   event.set_sequence(7);

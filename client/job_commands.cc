@@ -111,15 +111,13 @@ absl::StatusOr<int> Cancel(const CommandContext& ctx, const Args& args) {
   return kExitOk;
 }
 
-// Human mode shows epochs, state changes and resumptions; --json only the
-// metric events (then the summary object).
+// Human mode shows metric records (epochs, and batches when the job reports
+// them), state changes and resumptions; --json only the metric events (then
+// the summary object).
 void PrintEvent(const CommandContext& ctx, const v1::JobEvent& event, int total_epochs) {
   if (event.has_metrics()) {
-    if (ctx.json) {
-      ctx.Print(MetricsJson(event, total_epochs));
-    } else if (event.metrics().end_of_epoch()) {
-      ctx.Print(ProgressLine(event.metrics(), total_epochs));
-    }
+    ctx.Print(ctx.json ? MetricsJson(event, total_epochs)
+                       : ProgressLine(event.metrics(), total_epochs));
   } else if (ctx.json) {
     return;
   } else if (event.has_state() && !IsTerminal(event.state().state())) {

@@ -1,7 +1,7 @@
 // File: block_solver.h
 //
 // A monotone accelerated first-order solver for the convex FLN blocks
-// (fln-math.md section 4, blocks (a)-(d)).
+// (docs/method.md, "The blocks" and "Solvers and their defaults").
 //
 // Every block has the form  min_Z  sum_g f_g(Z, A(Z))  where A is affine
 // (A(Z) = W Z + b for X-blocks, Z [X; 1] for W-blocks) and the objective

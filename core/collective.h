@@ -2,7 +2,7 @@
 //
 // The seam for data-parallel FLN. X-blocks are separable over samples, so a
 // process only needs its own shard; W-blocks need sums over *all* samples
-// (gradients, Gram matrices, objective values, fln-math.md section 6). Every
+// (gradients, Gram matrices, objective values, docs/method.md, "Parallelism"). Every
 // such sum goes through Collective::AllReduceSum, so adding processes means
 // adding a Collective, not rewriting the solvers.
 #ifndef FLN_CORE_COLLECTIVE_H_

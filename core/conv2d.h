@@ -2,7 +2,7 @@
 //
 // 2-D convolution (cross-correlation, as in every deep-learning library) and
 // 2x2 average pooling on batches stored one sample per column, with their
-// adjoints: the building blocks of convolutional FLN (fln-math.md section 5),
+// adjoints: the building blocks of convolutional FLN (docs/method.md, "The blocks"),
 // where the X-block needs the transposed convolution and the W-block the
 // kernel correlation, both derived from the same im2col patch matrix.
 //

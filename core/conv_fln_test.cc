@@ -1,4 +1,4 @@
-// Convolutional FLN (fln-math.md section 5): the layer maps and their
+// Convolutional FLN (docs/method.md, "The blocks"): the layer maps and their
 // adjoints, every conv block gradient against finite differences, backprop
 // through convolutions, and the lifted objective's invariants on a conv net.
 #include <cmath>

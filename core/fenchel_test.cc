@@ -30,7 +30,7 @@ TEST(FenchelDivergenceTest, IsPositiveOffTheReluGraph) {
 }
 
 TEST(FenchelDivergenceTest, MatchesTheSquaredDistanceIdentity) {
-  // 2B(u, v) = (v - u)^2 - min(u, 0)^2 (fln-math.md section 2).
+  // 2B(u, v) = (v - u)^2 - min(u, 0)^2 (docs/method.md, "The Fenchel-Young gap").
   for (float u = -2.0f; u <= 2.0f; u += 0.25f) {
     for (float v = 0.0f; v <= 2.0f; v += 0.25f) {
       const float m = std::min(u, 0.0f);

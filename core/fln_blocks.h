@@ -1,6 +1,6 @@
 // File: fln_blocks.h
 //
-// The four convex FLN blocks of fln-math.md section 4 as BlockProblems for
+// The four convex FLN blocks of docs/method.md ("The blocks") as BlockProblems for
 // SolveBlock (block_solver.h).
 //
 //   XBlock  (a)/(b): min over X_l >= 0 of
@@ -17,9 +17,10 @@
 //        data term at Z [F; 1] + rho_d ||Z - Z^prev||^2 + rho ||W_l||^2,
 //     where F = Layer::Features(X_l) (X_l itself, or its im2col patches for a
 //     convolution, whose "samples" are then the m * positions windows),
-//     with data term lambda_l * B(., X_{l+1}) for a hidden layer (c, separable
-//     over neurons/rows) or c_L * CE(Y, .) for the output layer (d, one
-//     group). Sums over samples go through a Collective. Steps either use the
+//     with data term w_l lambda_l * B(., X_{l+1}) for a hidden layer (c,
+//     separable over neurons/rows) or w_L * CE(Y, .) for the output layer
+//     (d, one group). The trainer passes F's weights (fenchel.h), so every
+//     block is F restricted to it. Sums over samples go through a Collective. Steps either use the
 //     Lipschitz constant k * ||[X;1]||_2^2 + 2(rho_d + rho), or the metric
 //     H = k [X;1][X;1]^T + 2 rho_d I + 2 rho diag(1..1, 0), which bounds every
 //     neuron's generalised Hessian, so Z - grad H^{-1} minimises a majoriser

@@ -1,12 +1,14 @@
 // File: fln_trainer.h
 //
-// Block-coordinate descent on the Fenchel lifted objective, per minibatch,
-// following the authors' schedule (fln-math.md section 4):
+// Block-coordinate descent on the relaxed (Fenchel lifted) objective F,
+// per minibatch, following the authors' schedule (docs/method.md, "The
+// blocks"):
 //   1. warm start: X_l <- feed-forward activations (every gap B_l = 0);
 //   2. anchor: W^prev <- W (proximal centre);
 //   3. `alternations` times: X-sweep over X_L..X_1 (blocks (a), (b)), then
 //      W-sweep over W_0..W_L (blocks (c), (d)), in the schedule's orders,
-//      each block solved by SolveBlock (monotone: F never increases).
+//      each block solved by SolveBlock. Every block is F restricted to it,
+//      so with LIFTED W-block inputs F never increases, for any c.
 //      With FlnOptions.w_inputs = FEED_FORWARD the W-blocks take feed-forward
 //      inputs instead of the lifted X_l (then F may rise).
 #ifndef FLN_CORE_FLN_TRAINER_H_

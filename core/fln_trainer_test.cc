@@ -35,7 +35,8 @@ v1::FlnOptions Options(int num_hidden, float last_c) {
 // No block solve may increase the relaxed objective F, for any valid
 // weights: hidden c != 1 (then F weights layer l by w_l = c_1 ... c_l, and
 // a B_l weighted by lambda_l alone is not descended), per-layer lambda, a
-// ridge, and epoch growth (docs/method.md, "Inequalities").
+// ridge, and epoch growth (docs/method.md, "Inequalities and the tests that
+// check them").
 TEST(FlnTrainerTest, NoBlockSolveIncreasesTheRelaxedObjective) {
   const TeacherData data = MakeTeacherData(8, 12, 3, 64, 1, 5);
   struct Case {

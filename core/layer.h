@@ -1,7 +1,7 @@
 // File: layer.h
 //
 // One weight layer of a network: the affine map A(X) = W F(X) + b of
-// fln-math.md sections 1 and 5, where F is
+// docs/method.md ("Notation", "The blocks"), where F is
 //   - dense:  F(X) = pool(X)                 (W: units x inputs)
 //   - conv2d: F(X) = im2col(pool(X))         (W: filters x kernel*kernel*channels)
 // and pool is the optional 2x2 average pooling of the previous convolution's

@@ -2,7 +2,7 @@
 //
 // Turns a v1::ModelSpec into the list of weight layers it describes: shapes,
 // convolution geometry and which layers pool their input (average pooling is
-// folded into the next weight layer, fln-math.md section 5). The single place
+// folded into the next weight layer, docs/method.md, "The blocks"). The single place
 // that walks a spec's shapes; validation.h and Network::Create both use it.
 #ifndef FLN_CORE_LAYER_PLAN_H_
 #define FLN_CORE_LAYER_PLAN_H_

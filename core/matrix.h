@@ -2,7 +2,7 @@
 //
 // The engine's dense types. fln computes in float32 (twice the GEMM rate of
 // float64 here, ../shared/docs/perf-notes.md) and stores one sample per column,
-// as in fln-math.md: a batch of m samples of width n is an n x m matrix.
+// as in docs/method.md: a batch of m samples of width n is an n x m matrix.
 #ifndef FLN_CORE_MATRIX_H_
 #define FLN_CORE_MATRIX_H_
 

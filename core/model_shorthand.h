@@ -2,7 +2,7 @@
 //
 // Short model names for command lines: "mlp:300" is input -> 300 -> classes,
 // "mlp:300,100" adds a second hidden layer, "linear" is softmax regression,
-// "lenet5" is the authors' LeNet-5 for 28x28 images (fln-math.md section 5):
+// "lenet5" is the authors' LeNet-5 for 28x28 images (docs/method.md, "The blocks"):
 // conv 6@5x5 (same) -> avgpool 2 -> conv 16@5x5 -> avgpool 2 -> 120 -> 84 -> classes.
 #ifndef FLN_CORE_MODEL_SHORTHAND_H_
 #define FLN_CORE_MODEL_SHORTHAND_H_

@@ -1,7 +1,7 @@
 // File: network.h
 //
-// A dense ReLU network (MLP) with a linear softmax output layer, fln-math.md
-// section 1:
+// A dense ReLU network (MLP) with a linear softmax output layer
+// (docs/method.md, "Notation"):
 //
 //   X_{l+1} = relu(W_l X_l + b_l 1^T),  l = 0..L-1   (hidden layers)
 //   logits  = W_L X_L + b_L 1^T                       (output layer)

@@ -1,4 +1,5 @@
-// The inequalities docs/method.md ("Inequalities") claims, as tests:
+// The inequalities docs/method.md claims ("Inequalities and the tests that
+// check them"), as tests:
 //   - weak duality at fixed W: min_X F(W, .) <= w_L CE(W) + ridge, and the
 //     minimum does not decrease as lambda grows;
 //   - optimality (KKT) of solved X- and W-blocks;

@@ -159,6 +159,7 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
   std::vector<int32_t> batch_labels;
   double elapsed = state.elapsed_seconds();
   const int patience = schedule.early_stopping().patience();
+  const bool report_batches = hooks.report_batches || schedule.report_batches();
 
   for (int epoch = state.epochs_completed() + 1; epoch <= schedule.epochs(); ++epoch) {
     batcher.Shuffle(&rng);
@@ -179,10 +180,12 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
       FLN_RETURN_IF_ERROR(trainer->TrainBatch(batch_inputs, batch_one_hot, &stats));
       elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       accumulator.Add(stats, static_cast<int>(batch_inputs.cols()));
-      if (hooks.report_batches && hooks.on_progress && b + 1 < batcher.num_batches()) {
+      if (report_batches && hooks.on_progress && b + 1 < batcher.num_batches()) {
+        EpochAccumulator this_batch;
+        this_batch.Add(stats, static_cast<int>(batch_inputs.cols()));
         report.batch = b + 1;
         report.elapsed_seconds = elapsed;
-        accumulator.Fill(&report);
+        this_batch.Fill(&report);
         hooks.on_progress(report);
       }
     }

@@ -35,12 +35,13 @@ struct ProgressReport {
   int batch = 0;  // batches finished in this epoch
   int num_batches = 0;
   bool end_of_epoch = false;
-  // Mean feed-forward training loss of the epoch's batches so far, each at
-  // the weights the batch started from (a running figure, not J at the
-  // current weights: that is train_loss).
+  // Mean feed-forward training loss of the batch (batch report) or of the
+  // epoch's batches (epoch report), each at the weights the batch started
+  // from (not J at the current weights: that is train_loss).
   double batch_loss = 0;
   // FLN only (false for backprop). The relaxed objective F and its terms per
-  // sample, averaged over the epoch's batches so far (docs/method.md,
+  // sample: of the batch just trained in a batch report (end_of_epoch
+  // false), averaged over the epoch's batches in an epoch report (docs/method.md,
   // "Metrics"): at each batch's warm start (relaxed_start.total = w_L *
   // batch_loss + ridge) and after its sweeps (relaxed_end; with LIFTED
   // W-block inputs relaxed_end.total <= relaxed_start.total). Neither is a
@@ -70,7 +71,8 @@ struct TrainingHooks {
   std::function<absl::Status(const v1::Checkpoint&)> on_checkpoint;
   // Checked before every batch; once true, Train returns CANCELLED.
   const std::atomic<bool>* cancel = nullptr;
-  // Also report after every batch (not only at epoch ends).
+  // Also report after every batch (not only at epoch ends), as
+  // Schedule.report_batches does.
   bool report_batches = false;
   // Sums over samples for the W-blocks; null means one process.
   Collective* collective = nullptr;

@@ -77,6 +77,36 @@ TEST_F(TrainTest, FlnLearnsATeacherNetwork) {
   EXPECT_EQ(result->state().epochs_completed(), 30);
 }
 
+// Schedule.report_batches: a report after every batch with that batch's own
+// figures, then the epoch's report with the means over its batches.
+TEST_F(TrainTest, BatchReportsCarryTheirBatchsFigures) {
+  std::vector<ProgressReport> reports;
+  TrainingHooks hooks;
+  hooks.on_progress = [&](const ProgressReport& r) { reports.push_back(r); };
+  v1::Schedule schedule = FlnSchedule(2);
+  schedule.set_report_batches(true);
+  ASSERT_TRUE(Train(Mlp(5, 16, 3), schedule, data_->train, nullptr, hooks).ok());
+  ASSERT_FALSE(reports.empty());
+  const int batches = reports.front().num_batches;
+  ASSERT_GT(batches, 2);
+  ASSERT_EQ(reports.size(), 2u * batches);
+  double loss_sum = 0;
+  for (int b = 0; b + 1 < batches; ++b) {
+    const ProgressReport& r = reports[b];
+    EXPECT_FALSE(r.end_of_epoch);
+    EXPECT_EQ(r.batch, b + 1);
+    ASSERT_TRUE(r.has_relaxed_objective);
+    EXPECT_LE(r.relaxed_end.total, r.relaxed_start.total * (1 + 1e-6));
+    EXPECT_LT(r.train_loss, 0.0);  // evaluated at epoch ends only
+    loss_sum += r.batch_loss;
+  }
+  // The epoch's mean includes the last batch, which gets no report of its own.
+  const ProgressReport& epoch = reports[batches - 1];
+  EXPECT_TRUE(epoch.end_of_epoch);
+  EXPECT_NE(epoch.batch_loss, reports[batches - 2].batch_loss);
+  EXPECT_GT(epoch.batch_loss * batches, loss_sum);
+}
+
 TEST_F(TrainTest, BackpropLearnsATeacherNetwork) {
   std::vector<ProgressReport> reports;
   TrainingHooks hooks;
