@@ -371,6 +371,50 @@ TEST_F(FlnServerTest, SubmitWithAKnownRequestIdReturnsTheFirstJob) {
   EXPECT_EQ(list.jobs_size(), 1);
 }
 
+// Without SO_REUSEPORT a second server cannot take a port the first holds
+// (the kernel would otherwise split the connections between them).
+TEST_F(FlnServerTest, ASecondServerOnABusyPortFailsToStart) {
+  FlnServer::Options options = Options();
+  options.listen = server_->server()->address();
+  options.data_dir = testing_util::FreshDir("second_data");
+  absl::StatusOr<std::unique_ptr<TestServer>> second = TestServer::Start(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+}
+
+// Idempotency comes before the queue limit: a retry gets its job back when
+// the queue has filled since, and a request_id reused for a different
+// request is refused instead of silently returning the first job.
+TEST_F(FlnServerTest, RetriedSubmitUnderAFullQueueReturnsTheOriginalJob) {
+  FlnServer::Options options = Options();
+  options.max_jobs = 1;
+  options.max_queued_jobs = 1;
+  server_.reset();
+  Start(options);
+  UploadData();
+  const v1::Job running = SubmitOrDie(JobRequest(10000));
+  v1::Job job;
+  for (int i = 0; i < 500 && job.state() != v1::RUNNING; ++i) {
+    ASSERT_TRUE(GetJob(running.id(), &job).ok());
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_EQ(job.state(), v1::RUNNING);
+  v1::SubmitJobRequest request = JobRequest(1);
+  request.set_request_id("retry-me");
+  const v1::Job queued = SubmitOrDie(request);  // fills the queue
+  const absl::StatusOr<v1::Job> retried = testing_util::Submit(server_->jobs(), request);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->id(), queued.id());
+  EXPECT_EQ(testing_util::Submit(server_->jobs(), JobRequest(1)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  request.set_name("another");
+  const absl::StatusOr<v1::Job> reused = testing_util::Submit(server_->jobs(), request);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists) << reused.status();
+  EXPECT_TRUE(absl::StrContains(reused.status().message(), queued.id())) << reused.status();
+  ASSERT_TRUE(Cancel(running.id(), &job).ok());
+  ASSERT_TRUE(Cancel(queued.id(), &job).ok());
+}
+
 TEST_F(FlnServerTest, ListJobsPagesNewestFirst) {
   UploadData();
   std::vector<std::string> ids;

@@ -13,6 +13,7 @@
 #include "core/status_macros.h"
 #include "core/train.h"
 #include "core/validation.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "server/file_util.h"
 #include "server/logging.h"
 
@@ -42,6 +43,24 @@ absl::Status AlreadyEnded(const v1::Job& job) {
   return absl::FailedPreconditionError(absl::StrCat(
       "job ", job.id(), " already ended (", v1::JobState_Name(job.state()),
       "); only QUEUED or RUNNING jobs can be cancelled"));
+}
+
+// A submit whose request_id an earlier one used: the same request (a retry)
+// gets the earlier job; a different one is refused, never silently merged.
+absl::StatusOr<v1::Job> JobForRetry(const v1::Job& earlier, const v1::Job& retry) {
+  const bool same_request =
+      earlier.name() == retry.name() &&
+      earlier.train_dataset_id() == retry.train_dataset_id() &&
+      earlier.test_dataset_id() == retry.test_dataset_id() &&
+      earlier.holdout_fraction() == retry.holdout_fraction() &&
+      google::protobuf::util::MessageDifferencer::Equals(earlier.model(), retry.model()) &&
+      google::protobuf::util::MessageDifferencer::Equals(earlier.schedule(), retry.schedule());
+  if (!same_request) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id '", retry.request_id(), "' was used for job ", earlier.id(),
+        " with a different request; use a new request_id for a new job"));
+  }
+  return earlier;
 }
 
 v1::MetricRecord ToRecord(const ProgressReport& r) {
@@ -255,6 +274,12 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
   if (shutting_down_) {
     return absl::UnavailableError("server shutting down; submit again once it has restarted");
   }
+  // A retry gets its job back even when the queue has filled since.
+  if (!job.request_id().empty()) {
+    FLN_ASSIGN_OR_RETURN(const std::optional<v1::Job> earlier,
+                         store_->FindJobByRequestId(job.request_id()));
+    if (earlier.has_value()) return JobForRetry(*earlier, job);
+  }
   if (static_cast<int>(queue_.size()) >= options_.max_queued_jobs) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the job queue is full (", options_.max_queued_jobs,
@@ -262,10 +287,9 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
   }
   FLN_ASSIGN_OR_RETURN(MetadataStore::InsertJobResult inserted,
                        store_->InsertJob(job, StateEvent(v1::QUEUED)));
-  if (inserted.created) {
-    events_->NoteSequence(inserted.job.id(), inserted.job.last_sequence());
-    queue_.push_back(inserted.job.id());
-  }
+  if (!inserted.created) return JobForRetry(inserted.job, job);
+  events_->NoteSequence(inserted.job.id(), inserted.job.last_sequence());
+  queue_.push_back(inserted.job.id());
   return inserted.job;
 }
 

@@ -270,6 +270,26 @@ absl::StatusOr<v1::Job> MetadataStore::GetJob(const std::string& id) {
   return GetJobLocked(id);
 }
 
+absl::StatusOr<std::string> MetadataStore::JobIdForRequestLocked(const std::string& request_id) {
+  FLN_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
+                       Prepare("SELECT job_id FROM request_ids WHERE request_id = ?1"));
+  Statement stmt(raw);
+  stmt.BindText(1, request_id);
+  const int rc = stmt.Step();
+  if (rc == SQLITE_ROW) return std::string(stmt.Text(0));
+  if (rc != SQLITE_DONE) return Error(rc, "look up request_id");
+  return std::string();
+}
+
+absl::StatusOr<std::optional<v1::Job>> MetadataStore::FindJobByRequestId(
+    const std::string& request_id) {
+  absl::MutexLock lock(&mu_);
+  FLN_ASSIGN_OR_RETURN(const std::string id, JobIdForRequestLocked(request_id));
+  if (id.empty()) return std::optional<v1::Job>();
+  FLN_ASSIGN_OR_RETURN(v1::Job job, GetJobLocked(id));
+  return std::optional<v1::Job>(std::move(job));
+}
+
 absl::Status MetadataStore::WriteJobLocked(const v1::Job& job, bool insert) {
   FLN_ASSIGN_OR_RETURN(
       sqlite3_stmt * raw,
@@ -312,17 +332,12 @@ absl::StatusOr<MetadataStore::InsertJobResult> MetadataStore::InsertJob(
   InsertJobResult result;
   FLN_RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
     if (!job.request_id().empty()) {
-      FLN_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
-                           Prepare("SELECT job_id FROM request_ids WHERE request_id = ?1"));
-      Statement stmt(raw);
-      stmt.BindText(1, job.request_id());
-      const int rc = stmt.Step();
-      if (rc == SQLITE_ROW) {
-        FLN_ASSIGN_OR_RETURN(result.job, GetJobLocked(stmt.Text(0)));
+      FLN_ASSIGN_OR_RETURN(const std::string earlier, JobIdForRequestLocked(job.request_id()));
+      if (!earlier.empty()) {
+        FLN_ASSIGN_OR_RETURN(result.job, GetJobLocked(earlier));
         result.created = false;
         return absl::OkStatus();
       }
-      if (rc != SQLITE_DONE) return Error(rc, "look up request_id");
     }
     const std::pair<const char*, const std::string*> datasets[] = {
         {"train_dataset_id", &job.train_dataset_id()}, {"test_dataset_id", &job.test_dataset_id()}};

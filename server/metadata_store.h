@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,9 @@ class MetadataStore {
   // NOT_FOUND naming the id.
   absl::StatusOr<v1::Job> GetJob(const std::string& id);
 
+  // The job an InsertJob with this request_id stored, if any.
+  absl::StatusOr<std::optional<v1::Job>> FindJobByRequestId(const std::string& request_id);
+
   struct JobPage {
     std::vector<v1::Job> jobs;  // newest first
     std::string next_page_token;  // empty on the last page
@@ -116,6 +120,9 @@ class MetadataStore {
   absl::Status InTransaction(const std::function<absl::Status()>& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Job> GetJobLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The id of the job stored under `request_id`, or "" if none.
+  absl::StatusOr<std::string> JobIdForRequestLocked(const std::string& request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status WriteJobLocked(const v1::Job& job, bool insert) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertEventLocked(const v1::JobEvent& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::Dataset>> QueryDatasets(const char* sql, const std::string* arg)
