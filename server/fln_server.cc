@@ -76,6 +76,7 @@ absl::Status FlnServer::Init(const Options& options) {
   job_options.max_jobs = options.max_jobs;
   job_options.threads_per_job = options.threads_per_job;
   job_options.max_queued_jobs = options.max_queued_jobs;
+  job_options.max_job_memory_bytes = options.max_job_memory_bytes;
   job_options.report_batches = options.report_batches;
   job_options.pause_after_epoch_for_testing = options.pause_after_epoch_for_testing;
   FLN_ASSIGN_OR_RETURN(jobs_, JobManager::Create(job_options, store_.get(), datasets_.get(),

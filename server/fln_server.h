@@ -52,6 +52,7 @@ class FlnServer {
     absl::Duration heartbeat = absl::Seconds(5);
     bool report_batches = false;
     int max_queued_jobs = 1000;
+    int64_t max_job_memory_bytes = 0;  // JobManager::Options
     int max_watchers = 64;
     int max_receive_message_bytes = 8 << 20;
     int pause_after_epoch_for_testing = 0;  // JobManager::Options

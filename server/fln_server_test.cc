@@ -371,6 +371,26 @@ TEST_F(FlnServerTest, SubmitWithAKnownRequestIdReturnsTheFirstJob) {
   EXPECT_EQ(list.jobs_size(), 1);
 }
 
+// A job whose estimated memory exceeds the budget is refused at submit with
+// the estimate and the limit, instead of aborting the server mid-training;
+// the server keeps serving.
+TEST_F(FlnServerTest, AJobOverTheMemoryBudgetIsRefusedAtSubmit) {
+  FlnServer::Options options = Options();
+  options.max_job_memory_bytes = 64 << 20;
+  server_.reset();
+  Start(options);
+  UploadData();
+  v1::SubmitJobRequest request = JobRequest(1);
+  request.mutable_model()->mutable_layers(0)->mutable_dense()->set_units(65536);
+  request.mutable_schedule()->set_batch_size(60000);
+  const absl::StatusOr<v1::Job> refused = testing_util::Submit(server_->jobs(), request);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "estimated")) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "limit of 64 MiB"))
+      << refused.status();
+  EXPECT_EQ(WatchToEnd(SubmitOrDie(JobRequest(1)).id()).status.error_code(), grpc::StatusCode::OK);
+}
+
 // Without SO_REUSEPORT a second server cannot take a port the first holds
 // (the kernel would otherwise split the connections between them).
 TEST_F(FlnServerTest, ASecondServerOnABusyPortFailsToStart) {

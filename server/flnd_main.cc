@@ -34,6 +34,9 @@ ABSL_FLAG(double, heartbeat_seconds, 5, "seconds between heartbeats on a quiet W
 ABSL_FLAG(bool, report_batches, false, "also record a MetricRecord after every batch");
 ABSL_FLAG(int, max_queued_jobs, 1000, "jobs that may wait in the queue");
 ABSL_FLAG(int, max_watchers, 64, "concurrent Watch streams");
+ABSL_FLAG(int64_t, max_job_memory, 0,
+          "refuse jobs whose estimated peak memory exceeds this many bytes (0 = half of this "
+          "machine's physical memory)");
 ABSL_FLAG(int, pause_after_epoch_for_testing, 0,
           "testing only: jobs wait after checkpointing this epoch until cancelled or shut down");
 
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
   options.report_batches = absl::GetFlag(FLAGS_report_batches);
   options.max_queued_jobs = absl::GetFlag(FLAGS_max_queued_jobs);
   options.max_watchers = absl::GetFlag(FLAGS_max_watchers);
+  options.max_job_memory_bytes = absl::GetFlag(FLAGS_max_job_memory);
   options.pause_after_epoch_for_testing = absl::GetFlag(FLAGS_pause_after_epoch_for_testing);
 
   absl::StatusOr<std::unique_ptr<fln::FlnServer>> server = fln::FlnServer::Start(options);

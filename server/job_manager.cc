@@ -1,6 +1,7 @@
 #include "server/job_manager.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,8 +9,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "core/layer_plan.h"
+#include "core/memory_estimate.h"
 #include "core/status_macros.h"
 #include "core/train.h"
 #include "core/validation.h"
@@ -43,6 +46,28 @@ absl::Status AlreadyEnded(const v1::Job& job) {
   return absl::FailedPreconditionError(absl::StrCat(
       "job ", job.id(), " already ended (", v1::JobState_Name(job.state()),
       "); only QUEUED or RUNNING jobs can be cancelled"));
+}
+
+// Options.max_job_memory_bytes, or half of the physical memory if 0.
+int64_t MemoryBudget(const JobManager::Options& options) {
+  if (options.max_job_memory_bytes > 0) return options.max_job_memory_bytes;
+  const int64_t pages = ::sysconf(_SC_PHYS_PAGES);
+  const int64_t page_size = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? pages * page_size / 2 : int64_t{4} << 30;
+}
+
+absl::Status CheckMemoryBudget(const std::vector<LayerPlan>& plan, const v1::Schedule& schedule,
+                               int64_t train_samples, int64_t test_samples, int64_t budget) {
+  const TrainingMemoryEstimate estimate =
+      EstimateTrainingMemory(plan, schedule, train_samples, test_samples);
+  if (estimate.total() <= budget) return absl::OkStatus();
+  constexpr double kMiB = 1 << 20;
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "the job needs an estimated %.0f MiB (data %.0f, weights %.0f, activations at batch "
+      "size %d %.0f), over this server's per-job limit of %.0f MiB (--max_job_memory); use a "
+      "smaller batch_size or model",
+      estimate.total() / kMiB, estimate.data_bytes / kMiB, estimate.weight_bytes / kMiB,
+      schedule.batch_size(), estimate.activation_bytes / kMiB, budget / kMiB));
 }
 
 // A submit whose request_id an earlier one used: the same request (a retry)
@@ -146,6 +171,10 @@ absl::StatusOr<std::unique_ptr<JobManager>> JobManager::Create(const Options& op
     return absl::InvalidArgumentError(
         absl::StrCat("--max_jobs must be in [1, 64], got ", options.max_jobs));
   }
+  if (options.max_job_memory_bytes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--max_job_memory must be >= 0, got ",
+                                                   options.max_job_memory_bytes));
+  }
   if (options.threads_per_job <= 0 || options.threads_per_job > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("--threads_per_job must be in [1, 256], got ", options.threads_per_job));
@@ -232,6 +261,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
                         absl::StrCat("train_dataset_id: ", train.status().message()));
   }
   FLN_RETURN_IF_ERROR(CheckDatasetFits(*train, request.model(), classes, "train_dataset_id"));
+  int64_t test_samples = 0;
   const float holdout = request.holdout_fraction();
   if (!(holdout >= 0.0f && holdout < 1.0f)) {
     return absl::InvalidArgumentError(
@@ -248,6 +278,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
                           absl::StrCat("test_dataset_id: ", test.status().message()));
     }
     FLN_RETURN_IF_ERROR(CheckDatasetFits(*test, request.model(), classes, "test_dataset_id"));
+    test_samples = test->num_samples();
   } else if (holdout > 0) {
     const int n = static_cast<int>(train->num_samples());
     const int held = HoldoutCount(n, holdout);
@@ -257,6 +288,8 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
           train->id(), "' holds out ", held, " samples; both parts need at least one"));
     }
   }
+  FLN_RETURN_IF_ERROR(CheckMemoryBudget(plan, schedule, train->num_samples(), test_samples,
+                                        MemoryBudget(options_)));
 
   v1::Job job;
   job.set_id(absl::StrCat("job-", RandomHex(12)));

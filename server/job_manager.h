@@ -53,6 +53,10 @@ class JobManager {
     int threads_per_job = 2;      // OpenMP threads of each job, > 0
     int max_queued_jobs = 1000;   // Submit beyond this: RESOURCE_EXHAUSTED
     bool report_batches = false;  // also store a MetricRecord after every batch
+    // Submit refuses a job whose estimated peak memory (memory_estimate.h)
+    // exceeds this many bytes (RESOURCE_EXHAUSTED); 0 = half of this
+    // machine's physical memory.
+    int64_t max_job_memory_bytes = 0;
     // Testing only: once a job has checkpointed this epoch (> 0), its worker
     // waits until the job is cancelled or the manager shuts down, so a test
     // can interrupt a job at a known point (kill -9 included) without racing
@@ -79,7 +83,8 @@ class JobManager {
   // missing train_dataset_id, dataset width != model.input_size, more
   // classes than output units, holdout_fraction outside [0, 1) or leaving an
   // empty split, both a test dataset and a holdout; NOT_FOUND for an unknown
-  // dataset; RESOURCE_EXHAUSTED when max_queued_jobs are waiting;
+  // dataset; RESOURCE_EXHAUSTED when max_queued_jobs are waiting or the
+  // job's estimated memory exceeds max_job_memory_bytes;
   // UNAVAILABLE after Shutdown.
   absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
 

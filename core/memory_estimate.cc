@@ -1,0 +1,68 @@
+#include "core/memory_estimate.h"
+
+#include <algorithm>
+
+namespace fln {
+namespace {
+
+constexpr int64_t kFloat = sizeof(float);
+// Evaluation runs in chunks of this many samples (evaluation.h).
+constexpr int64_t kEvaluationChunk = 256;
+// Copies of the weights: network, proximal anchor, two optimiser moments,
+// gradient, checkpoint message.
+constexpr int64_t kWeightCopies = 6;
+// Per-layer buffers of one block solve: iterate, extrapolated point, step,
+// gradient, and the maps of the first three.
+constexpr int64_t kSolverCopies = 7;
+
+// Columns the layer's W multiplies per sample (im2col windows for a conv).
+int64_t Positions(const LayerPlan& layer) {
+  return layer.conv ? static_cast<int64_t>(layer.geometry.out_height()) *
+                          layer.geometry.out_width()
+                    : 1;
+}
+
+// Floats of one layer's per-sample activations and im2col features.
+int64_t ActivationFloats(const LayerPlan& layer) { return layer.output_size; }
+int64_t FeatureFloats(const LayerPlan& layer) {
+  return static_cast<int64_t>(layer.weight_cols) * Positions(layer);
+}
+
+}  // namespace
+
+TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan,
+                                              const v1::Schedule& schedule,
+                                              int64_t train_samples, int64_t test_samples) {
+  TrainingMemoryEstimate estimate;
+  if (plan.empty()) return estimate;
+  const int64_t inputs = plan.front().input_size;
+  estimate.data_bytes = 2 * (train_samples + test_samples) * inputs * kFloat;
+
+  int64_t parameters = 0, activations = 0, largest_block = 0, largest_evaluation = 0;
+  // A batch holds at most the whole training set.
+  int64_t batch = std::max<int64_t>(1, schedule.batch_size());
+  if (train_samples > 0) batch = std::min(batch, train_samples);
+  for (const LayerPlan& layer : plan) {
+    const int64_t weights = static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
+    parameters += weights;
+    activations += ActivationFloats(layer);
+    // A W-block: solver buffers over the batch, the features, the Gram
+    // matrix of [F; 1] and its inverse; the X-block before it is smaller.
+    const int64_t gram = static_cast<int64_t>(layer.weight_cols + 1) * (layer.weight_cols + 1);
+    const int64_t block = kSolverCopies * (ActivationFloats(layer) * batch + weights) +
+                          FeatureFloats(layer) * batch + 3 * gram;
+    largest_block = std::max(largest_block, block);
+    largest_evaluation = std::max(largest_evaluation, FeatureFloats(layer) * kEvaluationChunk);
+  }
+  estimate.weight_bytes = kWeightCopies * parameters * kFloat;
+  // FLN keeps the lifted X and the pre-activations of every layer, and one
+  // block solve at a time; backprop keeps forward and backward activations.
+  const int64_t per_batch =
+      schedule.method() == v1::BACKPROP ? 3 * activations * batch + largest_block
+                                        : 2 * activations * batch + largest_block;
+  const int64_t evaluation = 2 * activations * kEvaluationChunk + largest_evaluation;
+  estimate.activation_bytes = (per_batch + evaluation) * kFloat;
+  return estimate;
+}
+
+}  // namespace fln
