@@ -161,8 +161,15 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
   } else {
     FLN_ASSIGN_OR_RETURN(content_hash, HashDir(temp_dir_, header_.format()));
   }
-  FLN_ASSIGN_OR_RETURN(Dataset data,
-                       ParseDir(temp_dir_, header_, owner_->MaxDecompressedBytes()));
+  absl::StatusOr<Dataset> parsed = ParseDir(temp_dir_, header_, MaxDecompressedBytes(limit_));
+  if (absl::IsResourceExhausted(parsed.status())) {
+    // Without the temporary path ParseDir's message names.
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "upload decompresses to more than the server's limit of ", MiB(limit_),
+        " per part; restart flnd with a larger --max_upload_bytes to accept it"));
+  }
+  FLN_RETURN_IF_ERROR(parsed.status());
+  Dataset data = std::move(parsed).value();
   FLN_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(temp_dir_, "/", kHeaderFile), header_.SerializeAsString()));
 
@@ -234,9 +241,10 @@ std::string DatasetStore::DatasetDir(const std::string& id) const {
   return absl::StrCat(options_.data_dir, "/datasets/", id);
 }
 
-int64_t DatasetStore::MaxDecompressedBytes() const {
-  // Gzip rarely compresses real data more than 8x; a bomb stops here.
-  return std::min<int64_t>(kMaxIdxFileBytes, std::max<int64_t>(options_.max_upload_bytes, 1 << 20) * 8);
+int64_t DatasetStore::MaxDecompressedBytes(int64_t limit) {
+  // The upload limit counts decompressed bytes too, so a small gzip bomb
+  // stops at the limit while it inflates.
+  return limit < 0 ? kMaxIdxFileBytes : std::min<int64_t>(kMaxIdxFileBytes, limit);
 }
 
 absl::StatusOr<std::unique_ptr<DatasetStore::Upload>> DatasetStore::BeginUpload(
@@ -362,7 +370,8 @@ absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::str
                                             *hash, ", expected ", info.content_hash(), ")"));
   }
   header.set_num_classes(info.num_classes());
-  absl::StatusOr<Dataset> data = ParseDir(dir, header, MaxDecompressedBytes());
+  // Accepted once under the limit of its upload: no second limit here.
+  absl::StatusOr<Dataset> data = ParseDir(dir, header, MaxDecompressedBytes(-1));
   if (!data.ok()) {
     return absl::DataLossError(
         absl::StrCat("dataset ", id, ": stored files no longer parse: ", data.status().message()));

@@ -125,7 +125,9 @@ class DatasetStore {
   absl::StatusOr<v1::Dataset> ImportOne(const std::string& name, const std::string& prefix,
                                         const std::string& split, int num_classes);
   // Largest decompressed file the parsers may produce.
-  int64_t MaxDecompressedBytes() const;
+  // Largest decompressed size of one part under an upload limit (< 0:
+  // unlimited, up to the IDX reader's own cap).
+  static int64_t MaxDecompressedBytes(int64_t limit);
 
   const Options options_;
   MetadataStore* const store_;

@@ -1,5 +1,9 @@
 #include "server/dataset_store.h"
 
+#include <zlib.h>
+
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "server/file_util.h"
@@ -75,6 +79,51 @@ TEST_F(DatasetStoreTest, TheLimitIsEnforcedAsBytesArrive) {
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(status.message().find("--max_upload_bytes"), absl::string_view::npos) << status;
   EXPECT_EQ((*upload)->Commit().status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+// Gzip with a 16-byte header (windowBits 16 + 15), as .gz files carry.
+std::string Gzip(const std::string& raw) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, raw.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  zs.avail_in = static_cast<uInt>(raw.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+// A big-endian IDX header: magic (type, dims) then each dimension.
+std::string IdxHeader(int type, const std::vector<uint32_t>& dims) {
+  std::string header = {0, 0, static_cast<char>(type), static_cast<char>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int shift = 24; shift >= 0; shift -= 8) header.push_back(static_cast<char>(d >> shift));
+  }
+  return header;
+}
+
+// The limit counts decompressed bytes: 10,000 blank images (7.8 MB) gzip
+// to a few KB, far under the 1 MiB upload limit, and are refused anyway
+// while they inflate.
+TEST_F(DatasetStoreTest, AGzipBombIsRefusedByItsDecompressedSize) {
+  const int n = 10000;
+  const std::string images = Gzip(IdxHeader(8, {n, 28, 28}) + std::string(n * 784, '\0'));
+  const std::string labels = Gzip(IdxHeader(8, {n}) + std::string(n, '\1'));
+  ASSERT_LT(images.size(), 64u << 10);
+  v1::UploadHeader header;
+  header.set_format(v1::IDX);
+  auto upload = datasets_->BeginUpload(header);
+  ASSERT_TRUE(upload.ok());
+  ASSERT_TRUE((*upload)->AddChunk(v1::IMAGES, images).ok());
+  ASSERT_TRUE((*upload)->AddChunk(v1::LABELS, labels).ok());
+  const absl::StatusOr<v1::Dataset> info = (*upload)->Commit();
+  EXPECT_EQ(info.status().code(), absl::StatusCode::kResourceExhausted) << info.status();
+  EXPECT_NE(info.status().message().find("--max_upload_bytes"), absl::string_view::npos);
+  EXPECT_EQ(info.status().message().find(dir_), absl::string_view::npos)
+      << "no server paths in errors: " << info.status();
 }
 
 TEST_F(DatasetStoreTest, TamperedFilesAreDataLoss) {
