@@ -7,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "client/args.h"
 #include "client/command.h"
 #include "client/connection.h"
+#include "client/text_proto.h"
 #include "core/status_macros.h"
 
 namespace fln {
@@ -21,7 +23,8 @@ constexpr absl::Duration kDefaultTimeout = absl::Seconds(60);
 
 const std::vector<FlagSpec>& GlobalFlags() {
   static const auto* flags = new std::vector<FlagSpec>{
-      {"server"}, {"json", false}, {"timeout"}, {"help", false}};
+      {"server"},    {"json", false}, {"timeout"},     {"help", false},
+      {"token_file"}, {"ca_cert"},     {"client_cert"}, {"client_key"}};
   return *flags;
 }
 
@@ -38,10 +41,14 @@ const std::vector<Command>& AllCommands() {
 
 std::string Usage() {
   std::string text =
-      "usage: fln [--server=ADDR] [--json] [--timeout=DUR] COMMAND [ARGS]\n"
-      "  --server   server address (default 127.0.0.1:50051)\n"
-      "  --json     one JSON object per line on stdout\n"
-      "  --timeout  deadline of each unary call, e.g. 30s (default 60s)\n"
+      "usage: fln [--server=ADDR] [--json] [--timeout=DUR] [--token_file=F] [--ca_cert=F]\n"
+      "           [--client_cert=F --client_key=F] COMMAND [ARGS]\n"
+      "  --server       server address (default 127.0.0.1:50051)\n"
+      "  --json         one JSON object per line on stdout\n"
+      "  --timeout      deadline of each unary call, e.g. 30s (default 60s)\n"
+      "  --token_file   file holding the server's bearer token (flnd --auth_token_file)\n"
+      "  --ca_cert      PEM CA of the server's certificate: connect with TLS\n"
+      "  --client_cert  PEM client certificate and --client_key its key, for mTLS\n"
       "commands:\n";
   for (const Command& c : AllCommands()) {
     absl::StrAppend(&text, absl::StrFormat("  %-15s %s\n", c.name, c.help));
@@ -59,7 +66,10 @@ std::string CommandUsage(const Command& c) {
 size_t CommandStart(const std::vector<std::string>& args) {
   size_t i = 0;
   while (i < args.size() && absl::StartsWith(args[i], "--") && args[i] != "--") {
-    const bool takes_value = args[i] == "--server" || args[i] == "--timeout";
+    bool takes_value = false;
+    for (const FlagSpec& flag : GlobalFlags()) {
+      takes_value |= flag.takes_value && args[i] == absl::StrCat("--", flag.name);
+    }
     i += takes_value ? 2 : 1;
   }
   return std::min(i, args.size());
@@ -109,6 +119,35 @@ const Args& Source(const Args& command_args, const Args& globals, absl::string_v
   return command_args.Has(name) ? command_args : globals;
 }
 
+// The contents of the file the flag names ("" when the flag is absent).
+absl::StatusOr<std::string> FlagFile(const Args& command_args, const Args& globals,
+                                     absl::string_view flag) {
+  const std::string path = Source(command_args, globals, flag).Get(flag, "");
+  if (path.empty()) return std::string();
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, "=", path, ": ", text.status().message()));
+  }
+  return text;
+}
+
+absl::StatusOr<ClientSecurity> SecurityFromFlags(const Args& command_args, const Args& globals) {
+  ClientSecurity security;
+  FLN_ASSIGN_OR_RETURN(const std::string token, FlagFile(command_args, globals, "token_file"));
+  security.token = std::string(absl::StripAsciiWhitespace(token));
+  FLN_ASSIGN_OR_RETURN(security.ca_cert, FlagFile(command_args, globals, "ca_cert"));
+  FLN_ASSIGN_OR_RETURN(security.client_cert, FlagFile(command_args, globals, "client_cert"));
+  FLN_ASSIGN_OR_RETURN(security.client_key, FlagFile(command_args, globals, "client_key"));
+  if (security.client_cert.empty() != security.client_key.empty()) {
+    return UsageError("--client_cert and --client_key go together");
+  }
+  if (!security.client_cert.empty() && security.ca_cert.empty()) {
+    return UsageError("--client_cert needs --ca_cert (mTLS runs over TLS)");
+  }
+  return security;
+}
+
 absl::StatusOr<int> Run(const std::vector<std::string>& args, std::ostream& out,
                         std::ostream& err, const Command** command) {
   const size_t start = CommandStart(args);
@@ -141,8 +180,10 @@ absl::StatusOr<int> Run(const std::vector<std::string>& args, std::ostream& out,
   FLN_ASSIGN_OR_RETURN(const absl::Duration timeout,
                        Source(command_args, globals, "timeout")
                            .GetDuration("timeout", kDefaultTimeout));
+  FLN_ASSIGN_OR_RETURN(const ClientSecurity security, SecurityFromFlags(command_args, globals));
   Connection connection(
-      MakeChannel(Source(command_args, globals, "server").Get("server", kDefaultServer)), timeout);
+      MakeChannel(Source(command_args, globals, "server").Get("server", kDefaultServer), security),
+      timeout);
   CommandContext ctx;
   ctx.json = Source(command_args, globals, "json").GetBool("json");
   ctx.connection = &connection;

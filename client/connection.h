@@ -24,9 +24,19 @@ namespace client {
 // grpc::Status -> absl::Status; the two share numeric codes.
 absl::Status FromGrpc(const grpc::Status& status);
 
-// An insecure channel with client keepalive (30 s pings, so a long watch
-// notices a dead server) and no receive-size limit (model weights).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+// How the CLI proves itself to a server with TLS and tokens.
+struct ClientSecurity {
+  std::string token;        // sent as "authorization: Bearer TOKEN"; empty: none
+  std::string ca_cert;      // PEM of the CA to trust; empty: plaintext
+  std::string client_cert;  // PEM client certificate for mTLS (with client_key)
+  std::string client_key;
+};
+
+// A channel with client keepalive (30 s pings, so a long watch notices a
+// dead server) and no receive-size limit (model weights): TLS when
+// security.ca_cert is set, and the token on every call (streams included).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const ClientSecurity& security = {});
 
 class Connection {
  public:

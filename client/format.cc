@@ -107,6 +107,7 @@ std::string JobDetails(const v1::Job& job) {
     absl::StrAppend(&text, "\nerror:     ", CodeName(job.error_code()), ": ", job.error_message());
   }
   if (!job.request_id().empty()) absl::StrAppend(&text, "\nrequest:   ", job.request_id());
+  if (!job.created_by().empty()) absl::StrAppend(&text, "\ncreated_by: ", job.created_by());
   return text;
 }
 

@@ -75,6 +75,7 @@ absl::StatusOr<int> ListJobs(const CommandContext& ctx, const Args& args) {
     }
     request.set_state(state);
   }
+  request.set_created_by(args.Get("created_by", ""));
   FLN_ASSIGN_OR_RETURN(const int64_t page_size, args.GetInt("page_size", 0));
   request.set_page_size(static_cast<int32_t>(page_size));
   if (!ctx.json) ctx.Print(JobHeader());
@@ -177,8 +178,8 @@ std::vector<Command> JobCommands() {
        {{"train"}, {"test"}, {"holdout"}, {"model"}, {"schedule"}, {"name"}, {"request_id"},
         {"seed"}, {"epochs"}},
        0, 0, Submit},
-      {"jobs", "[--state=STATE] [--page_size=N]", "list jobs, newest first",
-       {{"state"}, {"page_size"}}, 0, 0, ListJobs},
+      {"jobs", "[--state=STATE] [--created_by=TOKEN_NAME] [--page_size=N]",
+       "list jobs, newest first", {{"state"}, {"created_by"}, {"page_size"}}, 0, 0, ListJobs},
       {"job get", "ID", "show one job", {}, 1, 1, ShowJob},
       {"cancel", "JOB", "cancel a queued or running job", {}, 1, 1, Cancel},
       {"watch", "JOB [--from=SEQ]",

@@ -7,7 +7,7 @@ PACKAGES=(
   bazel-bootstrap bazel-platforms
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libeigen3-dev libabsl-dev libgtest-dev libgmock-dev
-  libsqlite3-dev zlib1g-dev libssl-dev
+  libsqlite3-dev zlib1g-dev libssl-dev openssl
   libopenblas0-openmp
   dataset-fashion-mnist
   python3

@@ -187,6 +187,7 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
   info.set_size_bytes(total_bytes_);
   info.set_created_at_micros(absl::ToUnixMicros(absl::Now()));
   info.set_source(source_);
+  info.set_created_by(created_by_);
 
   const std::string final_dir = owner_->DatasetDir(info.id());
   FLN_RETURN_IF_ERROR(RenameDurably(temp_dir_, final_dir));
@@ -248,8 +249,11 @@ int64_t DatasetStore::MaxDecompressedBytes(int64_t limit) {
 }
 
 absl::StatusOr<std::unique_ptr<DatasetStore::Upload>> DatasetStore::BeginUpload(
-    const v1::UploadHeader& header) {
-  return Begin(header, "upload", options_.max_upload_bytes);
+    const v1::UploadHeader& header, const std::string& created_by) {
+  FLN_ASSIGN_OR_RETURN(std::unique_ptr<Upload> upload,
+                       Begin(header, "upload", options_.max_upload_bytes));
+  upload->created_by_ = created_by;
+  return upload;
 }
 
 absl::StatusOr<std::unique_ptr<DatasetStore::Upload>> DatasetStore::Begin(

@@ -86,6 +86,7 @@ class DatasetStore {
     const std::string source_;
     const std::string temp_dir_;
     const int64_t limit_;  // < 0: unlimited (builtin imports)
+    std::string created_by_;
     std::map<int, std::unique_ptr<WritableFile>> files_;  // by DatasetPart
     Sha256 hash_;
     int last_part_ = 0;
@@ -96,8 +97,10 @@ class DatasetStore {
   };
 
   // INVALID_ARGUMENT naming the field for a header with an unknown format,
-  // a negative or absurd num_classes, or an over-long name.
-  absl::StatusOr<std::unique_ptr<Upload>> BeginUpload(const v1::UploadHeader& header);
+  // a negative or absurd num_classes, or an over-long name. The dataset
+  // records `created_by` (a token name).
+  absl::StatusOr<std::unique_ptr<Upload>> BeginUpload(const v1::UploadHeader& header,
+                                                      const std::string& created_by = "");
 
   // Imports a dataset built into the server ("fashion-mnist": the IDX files
   // in Options::builtin_dir) as a train and a test dataset; if it was

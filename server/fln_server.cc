@@ -52,6 +52,13 @@ absl::Status FlnServer::Init(const Options& options) {
     return absl::InvalidArgumentError(
         absl::StrCat("--max_watchers must be > 0, got ", options.max_watchers));
   }
+  FLN_RETURN_IF_ERROR(CheckListenSecurity(options.listen, options.tls,
+                                          !options.auth_token_file.empty(), options.insecure));
+  FLN_ASSIGN_OR_RETURN(const std::shared_ptr<grpc::ServerCredentials> credentials,
+                       MakeServerCredentials(options.tls));
+  if (!options.auth_token_file.empty()) {
+    FLN_ASSIGN_OR_RETURN(auth_, TokenAuthenticator::FromFile(options.auth_token_file));
+  }
 
   FLN_RETURN_IF_ERROR(CreateDirectories(options.data_dir));
   const std::string lock_path = options.data_dir + "/LOCK";
@@ -82,10 +89,11 @@ absl::Status FlnServer::Init(const Options& options) {
   FLN_ASSIGN_OR_RETURN(jobs_, JobManager::Create(job_options, store_.get(), datasets_.get(),
                                                  checkpoints_.get(), events_.get()));
 
-  datasets_service_ = std::make_unique<DatasetsServiceImpl>(datasets_.get(), &draining_);
+  datasets_service_ =
+      std::make_unique<DatasetsServiceImpl>(datasets_.get(), &draining_, auth_.get());
   jobs_service_ = std::make_unique<JobsServiceImpl>(jobs_.get(), store_.get(), events_.get(),
-                                                    options.heartbeat, &draining_);
-  models_service_ = std::make_unique<ModelsServiceImpl>(models_.get());
+                                                    options.heartbeat, &draining_, auth_.get());
+  models_service_ = std::make_unique<ModelsServiceImpl>(models_.get(), auth_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -94,7 +102,7 @@ absl::Status FlnServer::Init(const Options& options) {
   grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options.listen, credentials, &port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   // gRPC sets SO_REUSEPORT by default, which lets a second flnd bind a busy
   // port and split the connections with the first: a busy port must fail.

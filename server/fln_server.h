@@ -37,6 +37,8 @@
 #include "server/metadata_store.h"
 #include "server/model_registry.h"
 #include "server/rpc_services.h"
+#include "server/server_credentials.h"
+#include "server/token_authenticator.h"
 
 namespace fln {
 
@@ -56,9 +58,15 @@ class FlnServer {
     int max_watchers = 64;
     int max_receive_message_bytes = 8 << 20;
     int pause_after_epoch_for_testing = 0;  // JobManager::Options
+    // "NAME TOKEN" lines (token_authenticator.h); empty: no tokens.
+    std::string auth_token_file;
+    TlsFiles tls;  // server_credentials.h; empty: plaintext
+    // Serve a non-loopback `listen` without TLS and tokens.
+    bool insecure = false;
   };
 
-  // INVALID_ARGUMENT naming the flag for bad options; FAILED_PRECONDITION if
+  // INVALID_ARGUMENT naming the flag for bad options (a non-loopback listen
+  // without TLS and tokens and without `insecure`, a malformed token file); FAILED_PRECONDITION if
   // another server holds data_dir; UNAVAILABLE if `listen` cannot be bound;
   // storage errors (DATA_LOSS for a corrupt database).
   static absl::StatusOr<std::unique_ptr<FlnServer>> Start(const Options& options);
@@ -93,6 +101,7 @@ class FlnServer {
   std::unique_ptr<CheckpointStore> checkpoints_;
   std::unique_ptr<JobEventLog> events_;
   std::unique_ptr<ModelRegistry> models_;
+  std::unique_ptr<TokenAuthenticator> auth_;
   std::unique_ptr<JobManager> jobs_;
   std::unique_ptr<DatasetsServiceImpl> datasets_service_;
   std::unique_ptr<JobsServiceImpl> jobs_service_;

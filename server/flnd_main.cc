@@ -34,6 +34,15 @@ ABSL_FLAG(double, heartbeat_seconds, 5, "seconds between heartbeats on a quiet W
 ABSL_FLAG(bool, report_batches, false, "also record a MetricRecord after every batch");
 ABSL_FLAG(int, max_queued_jobs, 1000, "jobs that may wait in the queue");
 ABSL_FLAG(int, max_watchers, 64, "concurrent Watch streams");
+ABSL_FLAG(std::string, auth_token_file, "",
+          "file of \"NAME TOKEN\" lines; every RPC but health then needs "
+          "\"authorization: Bearer TOKEN\" (re-read when it changes)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA: require client certificates signed by it (mTLS)");
+ABSL_FLAG(bool, insecure, false,
+          "allow a non-loopback --listen without TLS and --auth_token_file");
 ABSL_FLAG(int64_t, max_job_memory, 0,
           "refuse jobs whose estimated peak memory exceeds this many bytes (0 = half of this "
           "machine's physical memory)");
@@ -65,6 +74,11 @@ int main(int argc, char** argv) {
   options.max_queued_jobs = absl::GetFlag(FLAGS_max_queued_jobs);
   options.max_watchers = absl::GetFlag(FLAGS_max_watchers);
   options.max_job_memory_bytes = absl::GetFlag(FLAGS_max_job_memory);
+  options.auth_token_file = absl::GetFlag(FLAGS_auth_token_file);
+  options.tls.cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  options.insecure = absl::GetFlag(FLAGS_insecure);
   options.pause_after_epoch_for_testing = absl::GetFlag(FLAGS_pause_after_epoch_for_testing);
 
   absl::StatusOr<std::unique_ptr<fln::FlnServer>> server = fln::FlnServer::Start(options);

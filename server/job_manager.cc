@@ -74,7 +74,7 @@ absl::Status CheckMemoryBudget(const std::vector<LayerPlan>& plan, const v1::Sch
 // gets the earlier job; a different one is refused, never silently merged.
 absl::StatusOr<v1::Job> JobForRetry(const v1::Job& earlier, const v1::Job& retry) {
   const bool same_request =
-      earlier.name() == retry.name() &&
+      earlier.name() == retry.name() && earlier.created_by() == retry.created_by() &&
       earlier.train_dataset_id() == retry.train_dataset_id() &&
       earlier.test_dataset_id() == retry.test_dataset_id() &&
       earlier.holdout_fraction() == retry.holdout_fraction() &&
@@ -225,7 +225,8 @@ absl::Status JobManager::Recover() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) {
+absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
+                                           const std::string& created_by) {
   {
     absl::MutexLock lock(&mu_);
     if (shutting_down_) {
@@ -302,6 +303,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request) 
   *job.mutable_schedule() = schedule;
   job.set_created_at_micros(NowMicros());
   job.set_request_id(request.request_id());
+  job.set_created_by(created_by);
 
   absl::MutexLock lock(&mu_);
   if (shutting_down_) {
@@ -343,7 +345,8 @@ absl::StatusOr<v1::ListJobsResponse> JobManager::List(const v1::ListJobsRequest&
   const int page_size = request.page_size() == 0 ? kDefaultPageSize
                                                  : std::min(request.page_size(), kMaxPageSize);
   FLN_ASSIGN_OR_RETURN(MetadataStore::JobPage page,
-                       store_->ListJobs(request.state(), page_size, request.page_token()));
+                       store_->ListJobs(request.state(), page_size, request.page_token(),
+                                       request.created_by()));
   v1::ListJobsResponse response;
   for (v1::Job& job : page.jobs) *response.add_jobs() = std::move(job);
   response.set_next_page_token(page.next_page_token);

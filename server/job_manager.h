@@ -86,7 +86,10 @@ class JobManager {
   // dataset; RESOURCE_EXHAUSTED when max_queued_jobs are waiting or the
   // job's estimated memory exceeds max_job_memory_bytes;
   // UNAVAILABLE after Shutdown.
-  absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request);
+  // The job records `created_by` (a token name); a known request_id from
+  // another creator counts as a different request.
+  absl::StatusOr<v1::Job> Submit(const v1::SubmitJobRequest& request,
+                                 const std::string& created_by = "");
 
   // NOT_FOUND; INVALID_ARGUMENT for an empty id.
   absl::StatusOr<v1::Job> Get(const std::string& id);

@@ -129,6 +129,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::st
   FLN_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
   FLN_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=FULL"));
   FLN_RETURN_IF_ERROR(store->Exec(kSchema));
+  FLN_RETURN_IF_ERROR(store->AddCreatedByColumn());
   return store;
 }
 
@@ -140,6 +141,16 @@ MetadataStore::~MetadataStore() {
 
 absl::Status MetadataStore::Error(int rc, const std::string& what) {
   return SqliteStatus(rc, absl::StrCat(path_, ": ", what, ": ", sqlite3_errmsg(db_)));
+}
+
+absl::Status MetadataStore::AddCreatedByColumn() {
+  // Databases written before jobs recorded their creator lack the column.
+  sqlite3_stmt* probe = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, "SELECT created_by FROM jobs LIMIT 0", -1, &probe,
+                                    nullptr);
+  sqlite3_finalize(probe);
+  if (rc == SQLITE_OK) return absl::OkStatus();
+  return Exec("ALTER TABLE jobs ADD COLUMN created_by TEXT NOT NULL DEFAULT ''");
 }
 
 absl::Status MetadataStore::Exec(const char* sql) {
@@ -294,16 +305,17 @@ absl::Status MetadataStore::WriteJobLocked(const v1::Job& job, bool insert) {
   FLN_ASSIGN_OR_RETURN(
       sqlite3_stmt * raw,
       Prepare(insert ? "INSERT INTO jobs(id, state, train_dataset_id, test_dataset_id, "
-                       "created_at, proto) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+                       "created_at, proto, created_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
                      : "UPDATE jobs SET state = ?2, train_dataset_id = ?3, test_dataset_id = ?4, "
-                       "created_at = ?5, proto = ?6 WHERE id = ?1"));
+                       "created_at = ?5, proto = ?6, created_by = ?7 WHERE id = ?1"));
   Statement stmt(raw);
   stmt.BindText(1, job.id())
       .Bind(2, job.state())
       .BindText(3, job.train_dataset_id())
       .BindText(4, job.test_dataset_id())
       .Bind(5, job.created_at_micros())
-      .BindBlob(6, job.SerializeAsString());
+      .BindBlob(6, job.SerializeAsString())
+      .BindText(7, job.created_by());
   const int rc = stmt.Step();
   if (rc != SQLITE_DONE) return Error(rc, absl::StrCat("write job ", job.id()));
   return absl::OkStatus();
@@ -374,7 +386,8 @@ absl::StatusOr<MetadataStore::InsertJobResult> MetadataStore::InsertJob(
 }
 
 absl::StatusOr<MetadataStore::JobPage> MetadataStore::ListJobs(v1::JobState state, int page_size,
-                                                               const std::string& page_token) {
+                                                               const std::string& page_token,
+                                                               const std::string& created_by) {
   int64_t before = INT64_MAX;
   if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &before) || before <= 0)) {
     return absl::InvalidArgumentError(
@@ -383,9 +396,10 @@ absl::StatusOr<MetadataStore::JobPage> MetadataStore::ListJobs(v1::JobState stat
   absl::MutexLock lock(&mu_);
   FLN_ASSIGN_OR_RETURN(sqlite3_stmt * raw,
                        Prepare("SELECT ord, proto FROM jobs WHERE (?1 = 0 OR state = ?1) AND "
-                               "ord < ?2 ORDER BY ord DESC LIMIT ?3"));
+                               "(?4 = '' OR created_by = ?4) AND ord < ?2 ORDER BY ord DESC "
+                               "LIMIT ?3"));
   Statement stmt(raw);
-  stmt.Bind(1, state).Bind(2, before).Bind(3, int64_t{page_size} + 1);
+  stmt.Bind(1, state).Bind(2, before).Bind(3, int64_t{page_size} + 1).BindText(4, created_by);
   JobPage page;
   int64_t last_ord = 0;
   int rc;

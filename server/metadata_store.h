@@ -87,10 +87,12 @@ class MetadataStore {
     std::vector<v1::Job> jobs;  // newest first
     std::string next_page_token;  // empty on the last page
   };
-  // `state` JOB_STATE_UNSPECIFIED matches all. REQUIRES: page_size > 0.
-  // INVALID_ARGUMENT for a page_token this store did not produce.
+  // `state` JOB_STATE_UNSPECIFIED matches all, an empty `created_by` every
+  // creator. REQUIRES: page_size > 0. INVALID_ARGUMENT for a page_token this
+  // store did not produce.
   absl::StatusOr<JobPage> ListJobs(v1::JobState state, int page_size,
-                                   const std::string& page_token);
+                                   const std::string& page_token,
+                                   const std::string& created_by = "");
 
   // Jobs in any of `states`, oldest first.
   absl::StatusOr<std::vector<v1::Job>> ListJobsInStates(const std::vector<v1::JobState>& states);
@@ -114,6 +116,7 @@ class MetadataStore {
   class Statement;
   explicit MetadataStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
+  absl::Status AddCreatedByColumn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<sqlite3_stmt*> Prepare(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(int rc, const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

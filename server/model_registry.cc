@@ -23,6 +23,7 @@ v1::Model Describe(const v1::Job& job, int epoch, int64_t created_at_micros) {
   v1::Model model;
   model.set_id(job.id());
   model.set_job_id(job.id());
+  model.set_created_by(job.created_by());
   model.set_epoch(epoch);
   model.set_final(IsTerminal(job.state()));
   *model.mutable_spec() = job.model();

@@ -38,13 +38,31 @@ bool IsTerminal(v1::JobState s) {
   return s == v1::SUCCEEDED || s == v1::FAILED || s == v1::CANCELLED;
 }
 
+// The caller's token name ("" on a server without tokens), or
+// UNAUTHENTICATED.
+absl::StatusOr<std::string> Caller(TokenAuthenticator* auth, const grpc::ServerContext& context) {
+  if (auth == nullptr) return std::string();
+  const auto& metadata = context.client_metadata();
+  const auto it = metadata.find("authorization");
+  return auth->Authenticate(it == metadata.end()
+                                ? absl::string_view()
+                                : absl::string_view(it->second.data(), it->second.size()));
+}
+
 }  // namespace
+
+// The first statement of every handler: declares `caller` (the token name)
+// or answers UNAUTHENTICATED.
+#define FLN_AUTHENTICATE(caller, auth, context)                                  \
+  const absl::StatusOr<std::string> caller = Caller(auth, *(context));          \
+  if (!caller.ok()) return ToGrpcStatus(caller.status())
 
 // ---------------------------------------------------------------- Datasets
 
 grpc::Status DatasetsServiceImpl::Upload(grpc::ServerContext* context,
                                          grpc::ServerReader<v1::UploadDatasetRequest>* reader,
                                          v1::Dataset* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   if (draining_->load()) return Unavailable("upload");
   v1::UploadDatasetRequest message;
   if (!reader->Read(&message)) {
@@ -56,7 +74,7 @@ grpc::Status DatasetsServiceImpl::Upload(grpc::ServerContext* context,
         "the first message of an upload must be a header (name, format)"));
   }
   absl::StatusOr<std::unique_ptr<DatasetStore::Upload>> upload =
-      datasets_->BeginUpload(message.header());
+      datasets_->BeginUpload(message.header(), *caller);
   if (!upload.ok()) return ToGrpcStatus(upload.status());
   int64_t index = 1;
   while (reader->Read(&message)) {
@@ -74,9 +92,10 @@ grpc::Status DatasetsServiceImpl::Upload(grpc::ServerContext* context,
   return Reply((*upload)->Commit(), response);
 }
 
-grpc::Status DatasetsServiceImpl::Import(grpc::ServerContext*,
+grpc::Status DatasetsServiceImpl::Import(grpc::ServerContext* context,
                                          const v1::ImportDatasetRequest* request,
                                          v1::ImportDatasetResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   if (draining_->load()) return Unavailable("import");
   if (request->builtin().empty()) {
     return ToGrpcStatus(
@@ -85,53 +104,61 @@ grpc::Status DatasetsServiceImpl::Import(grpc::ServerContext*,
   return Reply(datasets_->ImportBuiltin(request->builtin()), response);
 }
 
-grpc::Status DatasetsServiceImpl::List(grpc::ServerContext*, const v1::ListDatasetsRequest*,
+grpc::Status DatasetsServiceImpl::List(grpc::ServerContext* context, const v1::ListDatasetsRequest*,
                                        v1::ListDatasetsResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   absl::StatusOr<std::vector<v1::Dataset>> datasets = datasets_->List();
   if (!datasets.ok()) return ToGrpcStatus(datasets.status());
   for (v1::Dataset& d : *datasets) *response->add_datasets() = std::move(d);
   return grpc::Status::OK;
 }
 
-grpc::Status DatasetsServiceImpl::Get(grpc::ServerContext*, const v1::GetDatasetRequest* request,
+grpc::Status DatasetsServiceImpl::Get(grpc::ServerContext* context, const v1::GetDatasetRequest* request,
                                       v1::Dataset* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   if (request->id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("id is required"));
   return Reply(datasets_->Get(request->id()), response);
 }
 
-grpc::Status DatasetsServiceImpl::Delete(grpc::ServerContext*,
+grpc::Status DatasetsServiceImpl::Delete(grpc::ServerContext* context,
                                          const v1::DeleteDatasetRequest* request,
                                          v1::DeleteDatasetResponse*) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   if (request->id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("id is required"));
   return ToGrpcStatus(datasets_->Delete(request->id()));
 }
 
 // -------------------------------------------------------------------- Jobs
 
-grpc::Status JobsServiceImpl::Submit(grpc::ServerContext*, const v1::SubmitJobRequest* request,
+grpc::Status JobsServiceImpl::Submit(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                                      v1::Job* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   if (draining_->load()) return Unavailable("submit");
-  return Reply(jobs_->Submit(*request), response);
+  return Reply(jobs_->Submit(*request, *caller), response);
 }
 
-grpc::Status JobsServiceImpl::Get(grpc::ServerContext*, const v1::GetJobRequest* request,
+grpc::Status JobsServiceImpl::Get(grpc::ServerContext* context, const v1::GetJobRequest* request,
                                   v1::Job* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(jobs_->Get(request->id()), response);
 }
 
-grpc::Status JobsServiceImpl::List(grpc::ServerContext*, const v1::ListJobsRequest* request,
+grpc::Status JobsServiceImpl::List(grpc::ServerContext* context, const v1::ListJobsRequest* request,
                                    v1::ListJobsResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(jobs_->List(*request), response);
 }
 
-grpc::Status JobsServiceImpl::Cancel(grpc::ServerContext*, const v1::CancelJobRequest* request,
+grpc::Status JobsServiceImpl::Cancel(grpc::ServerContext* context, const v1::CancelJobRequest* request,
                                      v1::Job* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(jobs_->Cancel(request->id()), response);
 }
 
 grpc::Status JobsServiceImpl::Watch(grpc::ServerContext* context,
                                     const v1::WatchJobRequest* request,
                                     grpc::ServerWriter<v1::JobEvent>* writer) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   const std::string& id = request->job_id();
   if (id.empty()) return ToGrpcStatus(absl::InvalidArgumentError("job_id is required"));
   if (request->from_sequence() < 0) {
@@ -200,24 +227,28 @@ grpc::Status JobsServiceImpl::Watch(grpc::ServerContext* context,
 
 // ------------------------------------------------------------------ Models
 
-grpc::Status ModelsServiceImpl::List(grpc::ServerContext*, const v1::ListModelsRequest*,
+grpc::Status ModelsServiceImpl::List(grpc::ServerContext* context, const v1::ListModelsRequest*,
                                      v1::ListModelsResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->List(), response);
 }
 
-grpc::Status ModelsServiceImpl::Get(grpc::ServerContext*, const v1::GetModelRequest* request,
+grpc::Status ModelsServiceImpl::Get(grpc::ServerContext* context, const v1::GetModelRequest* request,
                                     v1::Model* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->Get(*request), response);
 }
 
-grpc::Status ModelsServiceImpl::Predict(grpc::ServerContext*, const v1::PredictRequest* request,
+grpc::Status ModelsServiceImpl::Predict(grpc::ServerContext* context, const v1::PredictRequest* request,
                                         v1::PredictResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->Predict(*request), response);
 }
 
-grpc::Status ModelsServiceImpl::Evaluate(grpc::ServerContext*,
+grpc::Status ModelsServiceImpl::Evaluate(grpc::ServerContext* context,
                                          const v1::EvaluateRequest* request,
                                          v1::EvaluateResponse* response) {
+  FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->Evaluate(*request), response);
 }
 

@@ -7,7 +7,9 @@
 // to the objects that do the work, which must outlive the services.
 //
 // While `draining` is true (graceful shutdown in progress), calls that would
-// create something (Upload, Import, Submit) answer UNAVAILABLE.
+// create something (Upload, Import, Submit) answer UNAVAILABLE. With a
+// TokenAuthenticator (null: no tokens), every call first proves a token or
+// answers UNAUTHENTICATED; uploads and jobs record the token's name.
 #ifndef FLN_SERVER_RPC_SERVICES_H_
 #define FLN_SERVER_RPC_SERVICES_H_
 
@@ -20,13 +22,15 @@
 #include "server/job_manager.h"
 #include "server/metadata_store.h"
 #include "server/model_registry.h"
+#include "server/token_authenticator.h"
 
 namespace fln {
 
 class DatasetsServiceImpl final : public v1::Datasets::Service {
  public:
-  DatasetsServiceImpl(DatasetStore* datasets, const std::atomic<bool>* draining)
-      : datasets_(datasets), draining_(draining) {}
+  DatasetsServiceImpl(DatasetStore* datasets, const std::atomic<bool>* draining,
+                      TokenAuthenticator* auth)
+      : datasets_(datasets), draining_(draining), auth_(auth) {}
 
   // The first message must be a header, every later one a chunk. A cancelled
   // or failed upload stores nothing.
@@ -45,13 +49,20 @@ class DatasetsServiceImpl final : public v1::Datasets::Service {
  private:
   DatasetStore* const datasets_;
   const std::atomic<bool>* const draining_;
+  TokenAuthenticator* const auth_;
 };
 
 class JobsServiceImpl final : public v1::Jobs::Service {
  public:
   JobsServiceImpl(JobManager* jobs, MetadataStore* store, JobEventLog* events,
-                  absl::Duration heartbeat, const std::atomic<bool>* draining)
-      : jobs_(jobs), store_(store), events_(events), heartbeat_(heartbeat), draining_(draining) {}
+                  absl::Duration heartbeat, const std::atomic<bool>* draining,
+                  TokenAuthenticator* auth)
+      : jobs_(jobs),
+        store_(store),
+        events_(events),
+        heartbeat_(heartbeat),
+        draining_(draining),
+        auth_(auth) {}
 
   grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                       v1::Job* response) override;
@@ -75,11 +86,13 @@ class JobsServiceImpl final : public v1::Jobs::Service {
   JobEventLog* const events_;
   const absl::Duration heartbeat_;
   const std::atomic<bool>* const draining_;
+  TokenAuthenticator* const auth_;
 };
 
 class ModelsServiceImpl final : public v1::Models::Service {
  public:
-  explicit ModelsServiceImpl(ModelRegistry* models) : models_(models) {}
+  ModelsServiceImpl(ModelRegistry* models, TokenAuthenticator* auth)
+      : models_(models), auth_(auth) {}
 
   grpc::Status List(grpc::ServerContext* context, const v1::ListModelsRequest* request,
                     v1::ListModelsResponse* response) override;
@@ -92,6 +105,7 @@ class ModelsServiceImpl final : public v1::Models::Service {
 
  private:
   ModelRegistry* const models_;
+  TokenAuthenticator* const auth_;
 };
 
 }  // namespace fln

@@ -196,4 +196,27 @@ rc=$?
 SERVER_PID=""
 [ "$rc" -eq 0 ] || fail "flnd exited $rc after SIGTERM, want 0"
 
+echo "== tokens: flnd --auth_token_file, fln --token_file"
+printf 'e2e e2e-token-0123456789abcdef\n' >"$WORK/tokens"
+printf 'e2e-token-0123456789abcdef\n' >"$WORK/my_token"
+LOG="$WORK/flnd_auth.log"
+"$FLND" --listen=127.0.0.1:0 --data_dir="$WORK/auth_data" --auth_token_file="$WORK/tokens" \
+  >"$LOG" 2>&1 &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 1 300); do
+  PORT="$(sed -n 's/.*flnd listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$LOG" | head -n 1)"
+  [ -n "$PORT" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "flnd with tokens exited before listening"
+  sleep 0.1
+done
+[ -n "$PORT" ] || fail "flnd with tokens did not listen"
+out="$(fln jobs 2>&1)" && fail "jobs without a token succeeded: $out"
+grep -q '^fln: UNAUTHENTICATED: ' <<<"$out" || fail "want UNAUTHENTICATED, got: $out"
+fln --token_file="$WORK/my_token" jobs >/dev/null || fail "jobs with the token failed"
+fln health >/dev/null || fail "health needs no token"
+"$FLND" --listen=0.0.0.0:0 --data_dir="$WORK/open_data" >"$WORK/open.log" 2>&1 \
+  && fail "flnd served 0.0.0.0 without TLS, tokens or --insecure"
+grep -q -- '--insecure' "$WORK/open.log" || fail "the refusal should name --insecure"
+
 echo "PASS"
