@@ -239,6 +239,47 @@ TEST_F(CrashRecoveryTest, AJobKilledMidRunResumesWithItsHistoryAndEndsWithTheSam
   EXPECT_EQ(second->Stop(SIGTERM), 0);
 }
 
+// A job that takes the server down again and again (here: kill -9 twice with
+// no new checkpoint in between) is failed with the reason instead of being
+// resumed a third time, so a restart loop cannot keep the server down.
+TEST_F(CrashRecoveryTest, AJobThatStopsTheServerTwiceWithoutProgressFails) {
+  std::unique_ptr<Flnd> first = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/1);
+  ASSERT_NE(first, nullptr);
+  v1::SubmitJobRequest request = Request(first.get(), 3);
+  // A wide hidden layer makes an epoch take seconds, so the second kill
+  // surely lands before the next checkpoint.
+  request.mutable_model()->mutable_layers(0)->mutable_dense()->set_units(1500);
+  absl::StatusOr<v1::Job> job = testing_util::Submit(first->jobs(), request);
+  ASSERT_TRUE(job.ok()) << job.status();
+  WatchResult paused = testing_util::Watch(first->jobs(), job->id(), 1, kWaitLimit,
+                                           [](const v1::JobEvent& e) { return e.has_checkpoint(); });
+  ASSERT_TRUE(!paused.events.empty() && paused.events.back().has_checkpoint());
+  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
+  first.reset();
+
+  std::unique_ptr<Flnd> second = Flnd::Start(data_dir_, /*pause_after_epoch=*/0, /*threads=*/1);
+  ASSERT_NE(second, nullptr);
+  WatchResult resumed = testing_util::Watch(second->jobs(), job->id(), 1, kWaitLimit,
+                                            [](const v1::JobEvent& e) { return e.has_resumed(); });
+  ASSERT_TRUE(!resumed.events.empty() && resumed.events.back().has_resumed());
+  ASSERT_TRUE(WIFSIGNALED(second->Stop(SIGKILL)));
+  second.reset();
+
+  std::unique_ptr<Flnd> third = Flnd::Start(data_dir_, /*pause_after_epoch=*/0, /*threads=*/1);
+  ASSERT_NE(third, nullptr);
+  WatchResult history = testing_util::Watch(third->jobs(), job->id(), 1, kWaitLimit);
+  ASSERT_TRUE(history.status.ok()) << history.status.error_message();
+  ASSERT_FALSE(history.events.empty());
+  const v1::JobEvent& last = history.events.back();
+  EXPECT_EQ(last.state().state(), v1::FAILED);
+  EXPECT_TRUE(absl::StrContains(last.state().message(), "stopped abruptly 2 times"))
+      << last.state().message();
+  int resumes = 0;
+  for (const v1::JobEvent& e : history.events) resumes += e.has_resumed() ? 1 : 0;
+  EXPECT_EQ(resumes, 1);
+  EXPECT_EQ(third->Stop(SIGTERM), 0);
+}
+
 TEST_F(CrashRecoveryTest, SigtermExitsZeroAndTheNextStartResumesTheRunningJob) {
   std::unique_ptr<Flnd> first = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/2);
   ASSERT_NE(first, nullptr);

@@ -27,6 +27,8 @@ constexpr size_t kMaxNameLength = 256;
 constexpr size_t kMaxRequestIdLength = 128;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
+// Abrupt server stops without progress after which a job is not resumed.
+constexpr int kMaxAbruptStops = 2;
 
 int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
@@ -215,6 +217,8 @@ absl::Status JobManager::Recover() {
               .status());
       continue;
     }
+    FLN_ASSIGN_OR_RETURN(const bool resumes, CountAbruptStop(job));
+    if (!resumes) continue;
     Log(absl::StrCat("job ", job.id(), " was RUNNING; it resumes from its last checkpoint"));
     queue_.push_back(job.id());
   }
@@ -223,6 +227,56 @@ absl::Status JobManager::Recover() {
     queue_.push_back(job.id());
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> JobManager::CountAbruptStop(const v1::Job& job) {
+  if (job.stopped_gracefully()) {
+    FLN_RETURN_IF_ERROR(events_
+                            ->Append(job.id(),
+                                     [](v1::Job* j) {
+                                       j->set_stopped_gracefully(false);
+                                       return absl::OkStatus();
+                                     },
+                                     {})
+                            .status());
+    return true;
+  }
+  // A new checkpoint since the last abrupt stop is progress: count afresh.
+  const bool progressed = job.abrupt_stops() == 0 ||
+                          job.epochs_completed() > job.epochs_at_abrupt_stop();
+  const int stops = progressed ? 1 : job.abrupt_stops() + 1;
+  if (stops < kMaxAbruptStops) {
+    FLN_RETURN_IF_ERROR(events_
+                            ->Append(job.id(),
+                                     [&](v1::Job* j) {
+                                       j->set_abrupt_stops(stops);
+                                       j->set_epochs_at_abrupt_stop(j->epochs_completed());
+                                       return absl::OkStatus();
+                                     },
+                                     {})
+                            .status());
+    return true;
+  }
+  const std::string reason = absl::StrCat(
+      "the server stopped abruptly ", stops, " times while this job ran, with no new "
+      "checkpoint in between (a crash in this job, or kill -9); not resuming it again. The "
+      "server log says more; resubmit once the cause is fixed");
+  Log(absl::StrCat("job ", job.id(), " failed: ", reason));
+  FLN_RETURN_IF_ERROR(events_
+                          ->Append(job.id(),
+                                   [&](v1::Job* j) {
+                                     j->set_abrupt_stops(stops);
+                                     j->set_state(v1::FAILED);
+                                     j->set_finished_at_micros(NowMicros());
+                                     j->set_error_code(static_cast<int>(absl::StatusCode::kAborted));
+                                     j->set_error_message(reason);
+                                     return absl::OkStatus();
+                                   },
+                                   {StateEvent(v1::FAILED,
+                                               static_cast<int>(absl::StatusCode::kAborted),
+                                               reason)})
+                          .status());
+  return false;
 }
 
 absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
@@ -575,6 +629,16 @@ void JobManager::Finish(const std::string& id, const absl::Status& status, Activ
     if (shutdown && !user_cancel) {
       Log(absl::StrCat("job ", id, " interrupted by shutdown (", status.message(),
                        "); it resumes from its last checkpoint on restart"));
+      // So the restart does not count this stop as a crash.
+      const absl::Status marked = events_
+                                      ->Append(id,
+                                               [](v1::Job* j) {
+                                                 j->set_stopped_gracefully(true);
+                                                 return absl::OkStatus();
+                                               },
+                                               {})
+                                      .status();
+      if (!marked.ok()) Log(absl::StrCat("job ", id, ": ", marked.ToString()));
       return;
     }
     event = StateEvent(v1::CANCELLED, 0, std::string(status.message()));

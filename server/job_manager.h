@@ -119,6 +119,10 @@ class JobManager {
   JobManager(const Options& options, MetadataStore* store, DatasetStore* datasets,
              CheckpointStore* checkpoints, JobEventLog* events);
   absl::Status Recover();
+  // For a job found RUNNING at startup: records a graceful or abrupt stop;
+  // false when the job has stopped the server abruptly kMaxAbruptStops times
+  // without progress and was failed instead of resumed.
+  absl::StatusOr<bool> CountAbruptStop(const v1::Job& job);
   void WorkerLoop();
   void RunJob(const std::string& id, ActiveJob* active);
   absl::Status Execute(const v1::Job& job, const v1::Checkpoint* resume, ActiveJob* active);
