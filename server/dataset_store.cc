@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "core/csv_reader.h"
@@ -168,7 +169,12 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
         "upload decompresses to more than the server's limit of ", MiB(limit_),
         " per part; restart flnd with a larger --max_upload_bytes to accept it"));
   }
-  FLN_RETURN_IF_ERROR(parsed.status());
+  if (!parsed.ok()) {
+    // The parsers name the files they read: name the parts, not server paths.
+    return absl::Status(parsed.status().code(),
+                        absl::StrReplaceAll(parsed.status().message(),
+                                            {{absl::StrCat(temp_dir_, "/"), ""}}));
+  }
   Dataset data = std::move(parsed).value();
   FLN_RETURN_IF_ERROR(
       WriteFileAtomically(absl::StrCat(temp_dir_, "/", kHeaderFile), header_.SerializeAsString()));

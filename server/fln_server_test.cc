@@ -391,6 +391,31 @@ TEST_F(FlnServerTest, AJobOverTheMemoryBudgetIsRefusedAtSubmit) {
   EXPECT_EQ(WatchToEnd(SubmitOrDie(JobRequest(1)).id()).status.error_code(), grpc::StatusCode::OK);
 }
 
+// A watcher's slot frees soon after its client leaves, not at the next
+// heartbeat (10 s here).
+TEST_F(FlnServerTest, AWatcherSlotFreesPromptlyWhenTheClientLeaves) {
+  FlnServer::Options options = Options();
+  options.max_watchers = 1;
+  options.heartbeat = absl::Seconds(10);
+  server_.reset();
+  Start(options);
+  UploadData();
+  const v1::Job running = SubmitOrDie(JobRequest(10000));
+  // Queued behind it (max_jobs 1): a job with no events to wake its watcher.
+  const v1::Job quiet = SubmitOrDie(JobRequest(1));
+  const WatchResult first = testing_util::Watch(server_->jobs(), quiet.id(), 0, kWaitLimit,
+                                                [](const v1::JobEvent&) { return true; });
+  EXPECT_EQ(first.status.error_code(), grpc::StatusCode::CANCELLED);
+  absl::SleepFor(absl::Seconds(1));
+  const WatchResult second = testing_util::Watch(server_->jobs(), quiet.id(), 0, kWaitLimit,
+                                                 [](const v1::JobEvent&) { return true; });
+  EXPECT_EQ(second.status.error_code(), grpc::StatusCode::CANCELLED)
+      << "the slot was still taken: " << second.status.error_message();
+  v1::Job cancelled;
+  ASSERT_TRUE(Cancel(quiet.id(), &cancelled).ok());
+  ASSERT_TRUE(Cancel(running.id(), &cancelled).ok());
+}
+
 // Without SO_REUSEPORT a second server cannot take a port the first holds
 // (the kernel would otherwise split the connections between them).
 TEST_F(FlnServerTest, ASecondServerOnABusyPortFailsToStart) {
@@ -773,6 +798,8 @@ TEST_F(FlnServerTest, MalformedUploadsAreInvalidArgumentAndLeaveNothingBehind) {
         << c.name << ": " << uploaded.status();
     EXPECT_TRUE(absl::StrContains(uploaded.status().message(), c.mentions))
         << c.name << ": " << uploaded.status();
+    EXPECT_FALSE(absl::StrContains(uploaded.status().message(), options_.data_dir))
+        << c.name << " names a server path: " << uploaded.status();
   }
   // A stream with no header first, and an empty stream.
   for (bool send_chunk : {true, false}) {

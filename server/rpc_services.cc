@@ -14,6 +14,7 @@ namespace fln {
 namespace {
 
 constexpr int kWatchBatch = 256;
+constexpr absl::Duration kCancelCheck = absl::Milliseconds(200);
 
 grpc::Status Unavailable(const char* what) {
   return ToGrpcStatus(absl::UnavailableError(
@@ -175,6 +176,7 @@ grpc::Status JobsServiceImpl::Watch(grpc::ServerContext* context,
   absl::StatusOr<v1::Job> job = store_->GetJob(id);
   if (!job.ok()) return ToGrpcStatus(job.status());
   int64_t next = std::max<int64_t>(1, request->from_sequence());
+  absl::Time last_write = absl::Now();
   if (IsTerminal(job->state()) && next > job->last_sequence()) {
     return ToGrpcStatus(absl::OutOfRangeError(absl::StrCat(
         "job ", id, " ended (", v1::JobState_Name(job->state()), ") with event ",
@@ -196,6 +198,7 @@ grpc::Status JobsServiceImpl::Watch(grpc::ServerContext* context,
         return ToGrpcStatus(absl::CancelledError("watcher went away"));
       }
       next = event.sequence() + 1;
+      last_write = absl::Now();
       // A job's end is always its last event.
       if (IsTerminalEvent(event)) return grpc::Status::OK;
     }
@@ -210,9 +213,18 @@ grpc::Status JobsServiceImpl::Watch(grpc::ServerContext* context,
             now->last_sequence(), "; from_sequence ", next, " is past its last event")));
       }
     }
-    const JobEventLog::WaitResult waited =
-        events_->WaitForSequence(id, next, absl::Now() + heartbeat_);
-    if (waited == JobEventLog::WaitResult::kTimeout) {
+    // Wake at least every kCancelCheck to notice a client that left, so
+    // its watcher slot frees promptly; a heartbeat goes out once per
+    // `heartbeat_` without events.
+    const absl::Time heartbeat_due = last_write + heartbeat_;
+    JobEventLog::WaitResult waited;
+    do {
+      waited =
+          events_->WaitForSequence(id, next, std::min(heartbeat_due, absl::Now() + kCancelCheck));
+    } while (waited == JobEventLog::WaitResult::kTimeout && absl::Now() < heartbeat_due &&
+             !context->IsCancelled() && !events_->shutting_down());
+    if (waited == JobEventLog::WaitResult::kTimeout && absl::Now() >= heartbeat_due) {
+      last_write = absl::Now();
       v1::JobEvent heartbeat;
       heartbeat.set_sequence(next - 1);
       heartbeat.set_job_id(id);

@@ -3,7 +3,7 @@
 // The one place where fln's absl::Status values become grpc::Status at the
 // RPC boundary (TF Serving's ToGRPCStatus). The two code enums share their
 // numeric values (both are google.rpc.Code), so the code is kept as is and
-// the message is copied verbatim.
+// the message is copied, cut at kMaxStatusMessageBytes.
 //
 //   grpc::Status JobsServiceImpl::Get(...) {
 //     absl::StatusOr<v1::Job> job = manager_->Get(request->id());
@@ -19,7 +19,11 @@
 
 namespace fln {
 
-// OK maps to grpc::Status::OK; any other code keeps its number and message.
+// Longest message that reaches a client (then "... (truncated)").
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
+
+// OK maps to grpc::Status::OK; any other code keeps its number and message
+// (at most kMaxStatusMessageBytes of it).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The inverse, for clients and tests that call through a stub.

@@ -18,4 +18,12 @@ TEST(StatusConversionTest, KeepsEveryCanonicalCodeAndMessage) {
 }
 
 }  // namespace
+TEST(StatusConversionTest, CutsLongMessages) {
+  const std::string huge(1 << 20, 'x');
+  const grpc::Status status = ToGrpcStatus(absl::InvalidArgumentError("name " + huge));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(status.error_message().size(), kMaxStatusMessageBytes + 32);
+  EXPECT_NE(status.error_message().find("(truncated)"), std::string::npos);
+}
+
 }  // namespace fln
