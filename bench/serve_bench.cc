@@ -5,10 +5,16 @@
 //   2. Predict latency (p50/p99) and throughput at batch 1 and batch 256 on a
 //      784-300-10 model trained for one epoch on the first --limit_train
 //      Fashion-MNIST images (Import {builtin: "fashion-mnist"}), with inputs
-//      from the real test images.
+//      from the real test images;
+//   3. load: --load_clients concurrent Predict clients (each on its own
+//      connection) at batch 1, then at batch 256, for --load_seconds each,
+//      while --load_watchers clients watch a running job that reports every
+//      batch: throughput, p50/p99 and the error count of both sides.
 //
-//   bazel run //bench:serve_bench -- --threads_per_job=2
+//   bazel run -c opt //bench:serve_bench -- --threads_per_job=2
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,6 +42,9 @@ ABSL_FLAG(int, tiny_epochs, 20, "epochs of the tiny job whose metrics are watche
 ABSL_FLAG(int, batch1_calls, 2000, "Predict calls at batch 1");
 ABSL_FLAG(int, batch256_calls, 300, "Predict calls at batch 256");
 ABSL_FLAG(std::string, data_dir, "", "server data directory (default: a fresh one in /tmp)");
+ABSL_FLAG(int, load_seconds, 60, "duration of each load phase (0 skips the load test)");
+ABSL_FLAG(int, load_clients, 8, "concurrent Predict clients in the load test");
+ABSL_FLAG(int, load_watchers, 200, "concurrent watchers of a running job in the load test");
 
 namespace fln {
 namespace {
@@ -129,6 +138,90 @@ v1::Job Submit(v1::Jobs::Stub* jobs, const v1::SubmitJobRequest& request) {
 
 void AddDense(v1::ModelSpec* spec, int units) { spec->add_layers()->mutable_dense()->set_units(units); }
 
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  // A distinct argument gives each channel its own connection.
+  static std::atomic<int> channels{0};
+  args.SetInt("fln.bench.channel", channels.fetch_add(1));
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+// Section 3: Predict from `clients` threads for `seconds` per batch size while
+// `watchers` threads follow `watched_job`. Prints one table row per phase.
+void LoadTest(const std::string& address, const std::string& model_id,
+              const std::string& watched_job, const Matrix& images, int clients, int watchers,
+              int seconds) {
+  std::atomic<bool> stop_watchers{false};
+  std::atomic<int64_t> watch_events{0}, watch_errors{0};
+  std::vector<std::thread> watcher_threads;
+  std::vector<std::unique_ptr<grpc::ClientContext>> watch_contexts(watchers);
+  std::vector<std::shared_ptr<grpc::Channel>> watch_channels;
+  for (int c = 0; c < 10; ++c) watch_channels.push_back(NewChannel(address));
+  for (int w = 0; w < watchers; ++w) {
+    watch_contexts[w] = std::make_unique<grpc::ClientContext>();
+    watcher_threads.emplace_back([&, w] {
+      auto stub = v1::Jobs::NewStub(watch_channels[w % watch_channels.size()]);
+      v1::WatchJobRequest request;
+      request.set_job_id(watched_job);
+      auto reader = stub->Watch(watch_contexts[w].get(), request);
+      v1::JobEvent event;
+      while (reader->Read(&event)) watch_events.fetch_add(1);
+      const grpc::Status status = reader->Finish();
+      if (!(stop_watchers.load() && status.error_code() == grpc::StatusCode::CANCELLED)) {
+        watch_errors.fetch_add(1);
+      }
+    });
+  }
+  std::printf("\n| load phase (%d Predict clients, %d watchers, %d s) | calls | errors | p50 ms "
+              "| p99 ms | throughput | watch events | watch errors | other CPU |\n",
+              clients, watchers, seconds);
+  std::printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (int batch : {1, 256}) {
+    std::vector<std::vector<double>> ms(clients);
+    std::atomic<int64_t> errors{0};
+    const int64_t events_before = watch_events.load();
+    LoadMonitor load;
+    const absl::Time end = absl::Now() + absl::Seconds(seconds);
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        auto stub = v1::Models::NewStub(NewChannel(address));
+        v1::PredictRequest request;
+        request.set_model_id(model_id);
+        request.set_num_samples(batch);
+        const int first = static_cast<int>((c * 997 * batch) % (images.cols() - batch));
+        request.mutable_inputs()->Add(images.col(first).data(),
+                                      images.col(first).data() + 784 * batch);
+        v1::PredictResponse response;
+        while (absl::Now() < end) {
+          grpc::ClientContext context;
+          context.set_deadline(Deadline(30));
+          const absl::Time t0 = absl::Now();
+          const grpc::Status status = stub->Predict(&context, request, &response);
+          ms[c].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+          if (!status.ok()) errors.fetch_add(1);
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    std::vector<double> all;
+    for (const auto& v : ms) all.insert(all.end(), v.begin(), v.end());
+    const Summary s = Summarise(all);
+    std::printf("| Predict batch %d | %zu | %lld | %.3f | %.3f | %.0f samples/s (%.0f calls/s) "
+                "| %lld | %lld | %.1f%% |\n",
+                batch, all.size(), static_cast<long long>(errors.load()), s.p50_ms, s.p99_ms,
+                all.size() * batch / static_cast<double>(seconds),
+                all.size() / static_cast<double>(seconds),
+                static_cast<long long>(watch_events.load() - events_before),
+                static_cast<long long>(watch_errors.load()), 100 * load.OtherProcessesShare());
+  }
+  stop_watchers.store(true);
+  for (auto& context : watch_contexts) context->TryCancel();
+  for (std::thread& t : watcher_threads) t.join();
+  std::printf("watchers ended with %lld errors\n", static_cast<long long>(watch_errors.load()));
+}
+
 int Main() {
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
                                    ? absl::StrCat("/tmp/serve_bench-", getpid())
@@ -140,6 +233,7 @@ int Main() {
   options.builtin_dir = absl::GetFlag(FLAGS_builtin_dir);
   options.report_batches = true;  // many metric records for the watch latency
   options.heartbeat = absl::Seconds(1);
+  options.max_watchers = absl::GetFlag(FLAGS_load_watchers) + 8;
   absl::StatusOr<std::unique_ptr<FlnServer>> server = FlnServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "serve_bench: %s\n", server.status().ToString().c_str());
@@ -265,6 +359,22 @@ int Main() {
               "(import excluded); train accuracy %.4f, test accuracy %.4f\n",
               absl::GetFlag(FLAGS_limit_train), train_seconds,
               trained.latest_metrics().train_accuracy(), trained.latest_metrics().test_accuracy());
+
+  // ---- 4. Load: concurrent Predict clients while many clients watch a job.
+  if (absl::GetFlag(FLAGS_load_seconds) > 0) {
+    v1::SubmitJobRequest running = tiny_job;
+    running.set_name("watched");
+    running.mutable_schedule()->set_epochs(100000);
+    const v1::Job watched = Submit(jobs.get(), running);
+    LoadTest((*server)->address(), mlp_job.id(), watched.id(), images,
+             absl::GetFlag(FLAGS_load_clients), absl::GetFlag(FLAGS_load_watchers),
+             absl::GetFlag(FLAGS_load_seconds));
+    grpc::ClientContext context;
+    v1::CancelJobRequest cancel;
+    cancel.set_id(watched.id());
+    v1::Job cancelled;
+    jobs->Cancel(&context, cancel, &cancelled);
+  }
   (*server)->Shutdown();
   return 0;
 }
