@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/backprop_trainer.h"
+#include "core/block_test_util.h"
 #include "core/fenchel.h"
 #include "core/fln_blocks.h"
 #include "core/fln_trainer.h"
@@ -17,12 +18,6 @@
 
 namespace fln {
 namespace {
-
-Matrix RandomMatrix(Eigen::Index rows, Eigen::Index cols, float lo, float hi, Rng* rng) {
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Uniform(lo, hi);
-  return m;
-}
 
 // 6x6x1 image -> conv 2@3x3 valid (4x4x2) -> avgpool -> conv 3@2x2 same
 // (2x2x3) -> dense 3. Every kind of layer and both pooling foldings.
@@ -55,14 +50,6 @@ class ConvFlnTest : public ::testing::Test {
     for (int j = 0; j < 7; ++j) one_hot_(j % 3, j) = 1.0f;
   }
 
-  double ObjectiveOf(const BlockProblem& problem, const Matrix& z) {
-    Matrix p;
-    Vector values;
-    problem.Map(z, &p);
-    problem.GroupObjectives(z, p, &values);
-    return values.cast<double>().sum();
-  }
-
   // Central differences at every coordinate; |A(z +- h e_i) - A(z)| stays
   // below the kink margin the caller checked, so the objective is smooth there.
   void ExpectGradient(const BlockProblem& problem, const Matrix& z, float h) {
@@ -73,7 +60,7 @@ class ConvFlnTest : public ::testing::Test {
       Matrix plus = z, minus = z;
       plus.data()[i] += h;
       minus.data()[i] -= h;
-      const double numeric = (ObjectiveOf(problem, plus) - ObjectiveOf(problem, minus)) / (2 * h);
+      const double numeric = (BlockObjective(problem, plus) - BlockObjective(problem, minus)) / (2 * h);
       EXPECT_NEAR(grad.data()[i], numeric, 5e-3 * (1.0 + std::abs(numeric))) << "coordinate " << i;
     }
   }

@@ -3,25 +3,12 @@
 #include <cmath>
 #include <memory>
 
+#include "core/block_test_util.h"
 #include "core/rng.h"
 #include "gtest/gtest.h"
 
 namespace fln {
 namespace {
-
-Matrix RandomMatrix(int rows, int cols, float lo, float hi, Rng* rng) {
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Uniform(lo, hi);
-  return m;
-}
-
-double Objective(const BlockProblem& problem, const Matrix& z) {
-  Matrix p;
-  Vector values;
-  problem.Map(z, &p);
-  problem.GroupObjectives(z, p, &values);
-  return values.cast<double>().sum();
-}
 
 // Central finite differences of the block objective against Gradient(),
 // at every coordinate of z.
@@ -34,7 +21,7 @@ void ExpectGradientMatchesFiniteDifferences(const BlockProblem& problem, const M
     Matrix plus = z, minus = z;
     plus.data()[i] += h;
     minus.data()[i] -= h;
-    const double numeric = (Objective(problem, plus) - Objective(problem, minus)) / (2 * h);
+    const double numeric = (BlockObjective(problem, plus) - BlockObjective(problem, minus)) / (2 * h);
     EXPECT_NEAR(grad.data()[i], numeric, 2e-3 * (1.0 + std::abs(numeric)))
         << "coordinate " << i;
   }
@@ -131,18 +118,18 @@ TEST_P(WBlockSolverTest, NeverIncreasesObjectiveAndReachesTheMinimum) {
     const Matrix& target = term == DataTerm::kFenchelRelu ? relu_target_ : one_hot_;
     WBlock block(x_, target, term, 3.0f, anchor_, 0.5f, 0.1f, c.step, &collective_);
     Matrix z = PackAffine(layer_);
-    double previous = Objective(block, z);
+    double previous = BlockObjective(block, z);
     for (int round = 0; round < 30; ++round) {
       const BlockSolveResult r = SolveBlock(block, BlockSolverSettings{5, 0.0, c.accelerate}, &z);
       EXPECT_LE(r.final_objective, r.initial_objective);
-      EXPECT_LE(Objective(block, z), previous + 1e-5 * std::abs(previous));
-      previous = Objective(block, z);
+      EXPECT_LE(BlockObjective(block, z), previous + 1e-5 * std::abs(previous));
+      previous = BlockObjective(block, z);
     }
     // Reference minimum: many accelerated Gram steps.
     WBlock reference(x_, target, term, 3.0f, anchor_, 0.5f, 0.1f, WStep::kGram, &collective_);
     Matrix best = PackAffine(layer_);
     SolveBlock(reference, BlockSolverSettings{2000, 0.0, true}, &best);
-    EXPECT_NEAR(previous, Objective(reference, best), 1e-3 * (1 + std::abs(previous)))
+    EXPECT_NEAR(previous, BlockObjective(reference, best), 1e-3 * (1 + std::abs(previous)))
         << c.name;
   }
 }

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "core/block_solver.h"
+#include "core/block_test_util.h"
 #include "core/collective.h"
 #include "core/fenchel.h"
 #include "core/fln_blocks.h"
 #include "core/fln_hyperparameters.h"
 #include "core/layer.h"
+#include "core/model_shorthand.h"
 #include "core/network.h"
 #include "core/rng.h"
 #include "core/softmax.h"
@@ -24,40 +26,11 @@
 namespace fln {
 namespace {
 
-Matrix RandomMatrix(Eigen::Index rows, Eigen::Index cols, float lo, float hi, Rng* rng) {
-  Matrix m(rows, cols);
-  for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = rng->Uniform(lo, hi);
-  return m;
-}
-
-double Objective(const BlockProblem& problem, const Matrix& z) {
-  Matrix p;
-  Vector values;
-  problem.Map(z, &p);
-  problem.GroupObjectives(z, p, &values);
-  return values.cast<double>().sum();
-}
-
-Matrix GradientAt(const BlockProblem& problem, const Matrix& z) {
-  Matrix p, grad;
-  problem.Map(z, &p);
-  problem.Gradient(z, p, &grad);
-  return grad;
-}
-
-v1::ModelSpec Mlp(int input, int hidden, int classes) {
-  v1::ModelSpec spec;
-  spec.set_input_size(input);
-  spec.add_layers()->mutable_dense()->set_units(hidden);
-  spec.add_layers()->mutable_dense()->set_units(classes);
-  return spec;
-}
-
 // A 6-16-3 network on 40 random samples with labels it does not fit.
 class SmallNetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    net_ = std::make_unique<Network>(Network::Create(Mlp(6, 16, 3)).value());
+    net_ = std::make_unique<Network>(Network::Create(ParseModelShorthand("mlp:16", 6, 3).value()).value());
     Rng rng(11);
     net_->InitGlorotUniform(0.1f, &rng);
     // Larger weights than Glorot's, so the loss and the gaps are not tiny.
@@ -123,11 +96,11 @@ TEST_F(SmallNetTest, SolvedXBlockSatisfiesKkt) {
   Matrix x1 = pre0.cwiseMax(0.0f);
   XBlock block(pre0, hyper_.constraint_weight(0), net_->layer(1), one_hot_,
                hyper_.loss_weight(), DataTerm::kSoftmaxCrossEntropy);
-  const float scale = GradientAt(block, x1).cwiseAbs().maxCoeff();
+  const float scale = BlockGradient(block, x1).cwiseAbs().maxCoeff();
   BlockSolverSettings settings;
   settings.max_iterations = 20000;
   SolveBlock(block, settings, &x1);
-  const Matrix grad = GradientAt(block, x1);
+  const Matrix grad = BlockGradient(block, x1);
   int at_bound = 0;
   for (Eigen::Index i = 0; i < x1.size(); ++i) {
     if (x1.data()[i] > 0) {
@@ -160,11 +133,11 @@ TEST_F(SmallNetTest, SolvedWBlocksSatisfyKkt) {
     Matrix z = PackAffine(net_->layer(l)) + RandomMatrix(net_->layer(l).units(),
                                                          net_->layer(l).fan_in() + 1, -0.5f,
                                                          0.5f, &rng);
-    const float scale = GradientAt(block, z).cwiseAbs().maxCoeff();
+    const float scale = BlockGradient(block, z).cwiseAbs().maxCoeff();
     BlockSolverSettings settings;
     settings.max_iterations = 20000;
     SolveBlock(block, settings, &z);
-    EXPECT_LT(GradientAt(block, z).cwiseAbs().maxCoeff(), 1e-3f * scale);
+    EXPECT_LT(BlockGradient(block, z).cwiseAbs().maxCoeff(), 1e-3f * scale);
   }
 }
 
@@ -192,12 +165,12 @@ TEST_F(SmallNetTest, GramMetricStepMinimisesAMajoriser) {
       const Matrix y = PackAffine(net_->layer(l)) +
                        RandomMatrix(net_->layer(l).units(), net_->layer(l).fan_in() + 1,
                                     -spread, spread, &rng);
-      const Matrix grad = GradientAt(block, y);
+      const Matrix grad = BlockGradient(block, y);
       Matrix z;
       block.Step(y, grad, &z);
-      const double f_y = Objective(block, y);
+      const double f_y = BlockObjective(block, y);
       const double model = f_y - 0.5 * static_cast<double>((grad.array() * (y - z).array()).sum());
-      EXPECT_LE(Objective(block, z), model + 1e-5 * std::abs(f_y));
+      EXPECT_LE(BlockObjective(block, z), model + 1e-5 * std::abs(f_y));
       EXPECT_LT(model, f_y);  // the step is a descent step
     }
   }

@@ -41,18 +41,24 @@ json_num() { grep -o "\"$1\":[-0-9.eE+]*" | head -n 1 | sed 's/.*://'; }
 [ -x "$FLND" ] || fail "no flnd binary at $FLND"
 [ -x "$FLN" ] || fail "no fln binary at $FLN"
 
+# Starts flnd on a free port with the given flags, logging to $LOG; sets
+# SERVER_PID and PORT.
+start_flnd() {
+  "$FLND" --listen=127.0.0.1:0 "$@" >"$LOG" 2>&1 &
+  SERVER_PID=$!
+  PORT=""
+  for _ in $(seq 1 300); do
+    PORT="$(sed -n 's/.*flnd listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$LOG" | head -n 1)"
+    [ -n "$PORT" ] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "flnd exited before listening"
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || fail "flnd did not print 'flnd listening on 127.0.0.1:PORT' within 30 s"
+  echo "flnd pid $SERVER_PID on port $PORT"
+}
+
 echo "== start flnd on a free port"
-"$FLND" --listen=127.0.0.1:0 --data_dir="$WORK/data" >"$LOG" 2>&1 &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 300); do
-  PORT="$(sed -n 's/.*flnd listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$LOG" | head -n 1)"
-  [ -n "$PORT" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "flnd exited before listening"
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "flnd did not print 'flnd listening on 127.0.0.1:PORT' within 30 s"
-echo "flnd pid $SERVER_PID on port $PORT"
+start_flnd --data_dir="$WORK/data"
 
 fln() { "$FLN" --server="127.0.0.1:$PORT" --timeout=60s "$@"; }
 
@@ -200,17 +206,7 @@ echo "== tokens: flnd --auth_token_file, fln --token_file"
 printf 'e2e e2e-token-0123456789abcdef\n' >"$WORK/tokens"
 printf 'e2e-token-0123456789abcdef\n' >"$WORK/my_token"
 LOG="$WORK/flnd_auth.log"
-"$FLND" --listen=127.0.0.1:0 --data_dir="$WORK/auth_data" --auth_token_file="$WORK/tokens" \
-  >"$LOG" 2>&1 &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 300); do
-  PORT="$(sed -n 's/.*flnd listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$LOG" | head -n 1)"
-  [ -n "$PORT" ] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "flnd with tokens exited before listening"
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "flnd with tokens did not listen"
+start_flnd --data_dir="$WORK/auth_data" --auth_token_file="$WORK/tokens"
 out="$(fln jobs 2>&1)" && fail "jobs without a token succeeded: $out"
 grep -q '^fln: UNAUTHENTICATED: ' <<<"$out" || fail "want UNAUTHENTICATED, got: $out"
 fln --token_file="$WORK/my_token" jobs >/dev/null || fail "jobs with the token failed"
