@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/checkpoint_store.h"
 #include "server/test_util.h"
 
 extern char** environ;
@@ -278,6 +279,45 @@ TEST_F(CrashRecoveryTest, AJobThatStopsTheServerTwiceWithoutProgressFails) {
   for (const v1::JobEvent& e : history.events) resumes += e.has_resumed() ? 1 : 0;
   EXPECT_EQ(resumes, 1);
   EXPECT_EQ(third->Stop(SIGTERM), 0);
+}
+
+// A kill between writing a checkpoint file and storing its CheckpointSaved
+// event (simulated: the file is rewritten to claim one more epoch while the
+// server is down) must not leave that epoch's event missing: the restart
+// records it before resuming from it.
+TEST_F(CrashRecoveryTest, ACheckpointWrittenButNotRecordedIsRecordedOnRestart) {
+  std::unique_ptr<Flnd> first = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/1);
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<v1::Job> job = testing_util::Submit(first->jobs(), Request(first.get(), 3));
+  ASSERT_TRUE(job.ok()) << job.status();
+  WatchResult paused = testing_util::Watch(first->jobs(), job->id(), 1, kWaitLimit,
+                                           [](const v1::JobEvent& e) { return e.has_checkpoint(); });
+  ASSERT_TRUE(!paused.events.empty() && paused.events.back().has_checkpoint());
+  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
+  first.reset();
+
+  CheckpointStore checkpoints(data_dir_ + "/checkpoints");
+  absl::StatusOr<v1::Checkpoint> checkpoint = checkpoints.Load(job->id());
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  checkpoint->mutable_state()->set_epochs_completed(2);
+  ASSERT_TRUE(checkpoints.Save(job->id(), *checkpoint).ok());
+
+  std::unique_ptr<Flnd> second = Flnd::Start(data_dir_, /*pause_after_epoch=*/0, /*threads=*/1);
+  ASSERT_NE(second, nullptr);
+  WatchResult history = testing_util::Watch(second->jobs(), job->id(), 1, kWaitLimit);
+  ASSERT_TRUE(history.status.ok()) << history.status.error_message();
+  std::vector<int> saved;
+  int resumed_from = -1;
+  for (const v1::JobEvent& e : history.events) {
+    if (e.has_checkpoint()) saved.push_back(e.checkpoint().epoch());
+    if (e.has_resumed()) {
+      resumed_from = e.resumed().from_epoch();
+      EXPECT_EQ(saved.back(), 2) << "epoch 2's checkpoint is recorded before the resume";
+    }
+  }
+  EXPECT_EQ(saved, std::vector<int>({1, 2, 3}));
+  EXPECT_EQ(resumed_from, 2);
+  EXPECT_EQ(second->Stop(SIGTERM), 0);
 }
 
 TEST_F(CrashRecoveryTest, SigtermExitsZeroAndTheNextStartResumesTheRunningJob) {

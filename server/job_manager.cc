@@ -519,6 +519,14 @@ void JobManager::RunJob(const std::string& id, ActiveJob* active) {
     }
   }
   const int from_epoch = resume ? resume->state().epochs_completed() : 0;
+  if (from_epoch > job->epochs_completed()) {
+    // The server stopped between writing the checkpoint and recording it.
+    const absl::Status recorded = RecordCheckpoint(id, from_epoch);
+    if (!recorded.ok()) {
+      Finish(id, recorded, active);
+      return;
+    }
+  }
   v1::JobEvent start;
   if (recovering) {
     start.mutable_resumed()->set_from_epoch(from_epoch);
@@ -593,17 +601,7 @@ absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resum
     FLN_RETURN_IF_ERROR(progress_error);
     FLN_RETURN_IF_ERROR(checkpoints_->Save(id, checkpoint));
     const int epoch = checkpoint.state().epochs_completed();
-    v1::JobEvent event;
-    event.mutable_checkpoint()->set_epoch(epoch);
-    event.mutable_checkpoint()->set_model_id(id);
-    FLN_RETURN_IF_ERROR(events_
-                            ->Append(id,
-                                     [&](v1::Job* j) {
-                                       j->set_epochs_completed(epoch);
-                                       return absl::OkStatus();
-                                     },
-                                     {event})
-                            .status());
+    FLN_RETURN_IF_ERROR(RecordCheckpoint(id, epoch));
     if (epoch == options_.pause_after_epoch_for_testing) {
       // Cancel and Shutdown set the flag with mu_ held, which re-evaluates this.
       absl::MutexLock lock(&mu_);
@@ -615,6 +613,20 @@ absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resum
     return absl::OkStatus();
   };
   return Train(job.model(), job.schedule(), *train, test, hooks, resume).status();
+}
+
+absl::Status JobManager::RecordCheckpoint(const std::string& id, int epoch) {
+  v1::JobEvent event;
+  event.mutable_checkpoint()->set_epoch(epoch);
+  event.mutable_checkpoint()->set_model_id(id);
+  return events_
+      ->Append(id,
+               [&](v1::Job* j) {
+                 j->set_epochs_completed(epoch);
+                 return absl::OkStatus();
+               },
+               {event})
+      .status();
 }
 
 void JobManager::Finish(const std::string& id, const absl::Status& status, ActiveJob* active) {

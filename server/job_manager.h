@@ -127,6 +127,8 @@ class JobManager {
   void RunJob(const std::string& id, ActiveJob* active);
   absl::Status Execute(const v1::Job& job, const v1::Checkpoint* resume, ActiveJob* active);
   void Finish(const std::string& id, const absl::Status& status, ActiveJob* active);
+  // Stores a CheckpointSaved event for the checkpoint file of `epoch`.
+  absl::Status RecordCheckpoint(const std::string& id, int epoch);
 
   const Options options_;
   MetadataStore* const store_;
