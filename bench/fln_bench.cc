@@ -301,7 +301,8 @@ int Run() {
     best_accuracy = std::max(best_accuracy, r.test_accuracy);
     if (json) {
       std::string line = absl::StrFormat(
-          "{\"method\":\"%s\",\"eval_split\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,\"epoch_seconds\":%.3f,"
+          "{\"method\":\"%s\",\"eval_split\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,"
+          "\"epoch_seconds\":%.3f,"
           "\"train_loss\":%.5f,\"train_accuracy\":%.4f,\"test_loss\":%.5f,"
           "\"test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_fraction\":%.3f",
           method, eval_split, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,

@@ -21,7 +21,8 @@ void ExpectGradientMatchesFiniteDifferences(const BlockProblem& problem, const M
     Matrix plus = z, minus = z;
     plus.data()[i] += h;
     minus.data()[i] -= h;
-    const double numeric = (BlockObjective(problem, plus) - BlockObjective(problem, minus)) / (2 * h);
+    const double numeric =
+        (BlockObjective(problem, plus) - BlockObjective(problem, minus)) / (2 * h);
     EXPECT_NEAR(grad.data()[i], numeric, 2e-3 * (1.0 + std::abs(numeric)))
         << "coordinate " << i;
   }

@@ -95,8 +95,8 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   // weights are F's, so the block is F restricted to X_l.
   const float downstream_weight = last ? hyper_.loss_weight() : hyper_.constraint_weight(l);
   XBlock block(pre_[l - 1], hyper_.constraint_weight(l - 1), net_->layer(l),
-               last ? one_hot : x_[l + 1],
-               downstream_weight, last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu);
+               last ? one_hot : x_[l + 1], downstream_weight,
+               last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu);
   BlockEvent event;
   event.layer = l;
   event.samples = static_cast<int>(x_[0].cols());
@@ -139,8 +139,7 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_i
   WBlock block(features, last ? one_hot : x_[l + 1],
                last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.constraint_weight(l), anchor.layer(l),
-               hyper_.rho_d[l],
-               hyper_.rho[l], step, collective_);
+               hyper_.rho_d[l], hyper_.rho[l], step, collective_);
   Matrix z = PackAffine(layer);
   BlockEvent event;
   event.is_w_block = true;

@@ -30,7 +30,8 @@ namespace {
 class SmallNetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    net_ = std::make_unique<Network>(Network::Create(ParseModelShorthand("mlp:16", 6, 3).value()).value());
+    net_ = std::make_unique<Network>(
+        Network::Create(ParseModelShorthand("mlp:16", 6, 3).value()).value());
     Rng rng(11);
     net_->InitGlorotUniform(0.1f, &rng);
     // Larger weights than Glorot's, so the loss and the gaps are not tiny.

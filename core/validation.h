@@ -27,8 +27,8 @@ absl::Status ValidateModelSpec(const v1::ModelSpec& spec);
 // MLP settings in F's units (docs/method.md, "The authors' settings":
 // lambda 2, c 10 on the last X-block and 1 elsewhere, rho_d_l = w_l times
 // 10 on the first layer and 100 on the others, e.g. 10 and 1000 for one
-// hidden layer; rho 0, bias 0.1, one alternation), solved by 30 FISTA iterations per X-block and one
-// Gram-preconditioned step per W-block (the fastest and most accurate caps
+// hidden layer; rho 0, bias 0.1, one alternation), solved by 30 FISTA
+// iterations per X-block and one Gram-preconditioned step per W-block (the fastest and most accurate caps
 // measured, bench/README.md); Adam lr 1e-3 for backprop. Fields that are set are
 // kept as they are, including invalid values (ValidateSchedule reports them).
 v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden);

@@ -74,7 +74,8 @@ std::vector<std::pair<std::string, grpc::Status>> CallEveryRpc(
   v1::Job job;
   unary("Jobs.Submit",
         [&](grpc::ClientContext* c) { return jobs->Submit(c, v1::SubmitJobRequest(), &job); });
-  unary("Jobs.Get", [&](grpc::ClientContext* c) { return jobs->Get(c, v1::GetJobRequest(), &job); });
+  unary("Jobs.Get",
+        [&](grpc::ClientContext* c) { return jobs->Get(c, v1::GetJobRequest(), &job); });
   v1::ListJobsResponse job_list;
   unary("Jobs.List",
         [&](grpc::ClientContext* c) { return jobs->List(c, v1::ListJobsRequest(), &job_list); });

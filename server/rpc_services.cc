@@ -114,7 +114,8 @@ grpc::Status DatasetsServiceImpl::List(grpc::ServerContext* context, const v1::L
   return grpc::Status::OK;
 }
 
-grpc::Status DatasetsServiceImpl::Get(grpc::ServerContext* context, const v1::GetDatasetRequest* request,
+grpc::Status DatasetsServiceImpl::Get(grpc::ServerContext* context,
+                                      const v1::GetDatasetRequest* request,
                                       v1::Dataset* response) {
   FLN_AUTHENTICATE(caller, auth_, context);
   if (request->id().empty()) return ToGrpcStatus(absl::InvalidArgumentError("id is required"));
@@ -131,7 +132,8 @@ grpc::Status DatasetsServiceImpl::Delete(grpc::ServerContext* context,
 
 // -------------------------------------------------------------------- Jobs
 
-grpc::Status JobsServiceImpl::Submit(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
+grpc::Status JobsServiceImpl::Submit(grpc::ServerContext* context,
+                                     const v1::SubmitJobRequest* request,
                                      v1::Job* response) {
   FLN_AUTHENTICATE(caller, auth_, context);
   if (draining_->load()) return Unavailable("submit");
@@ -150,7 +152,8 @@ grpc::Status JobsServiceImpl::List(grpc::ServerContext* context, const v1::ListJ
   return Reply(jobs_->List(*request), response);
 }
 
-grpc::Status JobsServiceImpl::Cancel(grpc::ServerContext* context, const v1::CancelJobRequest* request,
+grpc::Status JobsServiceImpl::Cancel(grpc::ServerContext* context,
+                                     const v1::CancelJobRequest* request,
                                      v1::Job* response) {
   FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(jobs_->Cancel(request->id()), response);
@@ -245,13 +248,15 @@ grpc::Status ModelsServiceImpl::List(grpc::ServerContext* context, const v1::Lis
   return Reply(models_->List(), response);
 }
 
-grpc::Status ModelsServiceImpl::Get(grpc::ServerContext* context, const v1::GetModelRequest* request,
+grpc::Status ModelsServiceImpl::Get(grpc::ServerContext* context,
+                                    const v1::GetModelRequest* request,
                                     v1::Model* response) {
   FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->Get(*request), response);
 }
 
-grpc::Status ModelsServiceImpl::Predict(grpc::ServerContext* context, const v1::PredictRequest* request,
+grpc::Status ModelsServiceImpl::Predict(grpc::ServerContext* context,
+                                        const v1::PredictRequest* request,
                                         v1::PredictResponse* response) {
   FLN_AUTHENTICATE(caller, auth_, context);
   return Reply(models_->Predict(*request), response);
