@@ -17,12 +17,19 @@ namespace {
 constexpr size_t kMinTokenLength = 16;
 constexpr absl::Duration kCheckInterval = absl::Seconds(1);
 
-// Modification time with nanoseconds, or InfinitePast if the file is gone.
-absl::Time ModifiedAt(const std::string& path) {
+}  // namespace
+
+// What tells a changed file: the modification time alone does not, since two
+// writes within one kernel clock tick share it; an atomic replacement (write
+// and rename) also changes the inode, an edit in place mostly the size.
+std::string TokenAuthenticator::Signature(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return absl::InfinitePast();
-  return absl::TimeFromTimespec(st.st_mtim);
+  if (::stat(path.c_str(), &st) != 0) return "missing";
+  return absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, "/", st.st_ino, "/",
+                      st.st_size);
 }
+
+namespace {
 
 // Compares without an early exit, so the time taken does not reveal how
 // much of a guess matched.
@@ -71,26 +78,26 @@ absl::StatusOr<TokenAuthenticator::Tokens> TokenAuthenticator::Parse(absl::strin
 
 absl::StatusOr<std::unique_ptr<TokenAuthenticator>> TokenAuthenticator::FromFile(
     const std::string& path) {
-  const absl::Time modified = ModifiedAt(path);
+  const std::string signature = Signature(path);
   FLN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
   FLN_ASSIGN_OR_RETURN(Tokens tokens, Parse(text, path));
   return std::unique_ptr<TokenAuthenticator>(
-      new TokenAuthenticator(path, std::move(tokens), modified));
+      new TokenAuthenticator(path, std::move(tokens), signature));
 }
 
-TokenAuthenticator::TokenAuthenticator(std::string path, Tokens tokens, absl::Time modified)
+TokenAuthenticator::TokenAuthenticator(std::string path, Tokens tokens, std::string signature)
     : path_(std::move(path)),
       tokens_(std::move(tokens)),
-      modified_(modified),
+      signature_(std::move(signature)),
       last_check_(absl::Now()) {}
 
 void TokenAuthenticator::ReloadIfChanged() {
   const absl::Time now = absl::Now();
   if (now - last_check_ < kCheckInterval) return;
   last_check_ = now;
-  const absl::Time modified = ModifiedAt(path_);
-  if (modified == modified_) return;
-  modified_ = modified;
+  std::string signature = Signature(path_);
+  if (signature == signature_) return;
+  signature_ = std::move(signature);
   absl::StatusOr<std::string> text = ReadFileToString(path_);
   absl::StatusOr<Tokens> tokens = text.ok() ? Parse(*text, path_) : text.status();
   if (!tokens.ok()) {

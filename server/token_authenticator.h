@@ -39,14 +39,15 @@ class TokenAuthenticator {
 
  private:
   using Tokens = std::vector<std::pair<std::string, std::string>>;  // (token, name)
-  TokenAuthenticator(std::string path, Tokens tokens, absl::Time modified);
+  TokenAuthenticator(std::string path, Tokens tokens, std::string signature);
+  static std::string Signature(const std::string& path);
   static absl::StatusOr<Tokens> Parse(absl::string_view text, const std::string& path);
   void ReloadIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;
   Tokens tokens_ ABSL_GUARDED_BY(mu_);
-  absl::Time modified_ ABSL_GUARDED_BY(mu_);
+  std::string signature_ ABSL_GUARDED_BY(mu_);  // Signature() at the last read
   absl::Time last_check_ ABSL_GUARDED_BY(mu_);
 };
 
