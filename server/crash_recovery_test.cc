@@ -166,6 +166,25 @@ class CrashRecoveryTest : public ::testing::Test {
     return model.checkpoint();
   }
 
+  // Runs a 3-epoch job with `hidden_units` on a flnd that pauses after epoch
+  // 1, and kills the server with SIGKILL once that checkpoint is recorded.
+  absl::StatusOr<v1::Job> KilledAfterFirstCheckpoint(int hidden_units) {
+    std::unique_ptr<Flnd> flnd = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/1);
+    if (flnd == nullptr) return absl::InternalError("flnd did not start");
+    v1::SubmitJobRequest request = Request(flnd.get(), 3);
+    request.mutable_model()->mutable_layers(0)->mutable_dense()->set_units(hidden_units);
+    absl::StatusOr<v1::Job> job = testing_util::Submit(flnd->jobs(), request);
+    if (!job.ok()) return job;
+    const WatchResult paused =
+        testing_util::Watch(flnd->jobs(), job->id(), 1, kWaitLimit,
+                            [](const v1::JobEvent& e) { return e.has_checkpoint(); });
+    if (paused.events.empty() || !paused.events.back().has_checkpoint()) {
+      return absl::InternalError("no checkpoint: " + paused.status.error_message());
+    }
+    if (!WIFSIGNALED(flnd->Stop(SIGKILL))) return absl::InternalError("SIGKILL did not kill");
+    return job;
+  }
+
   std::string data_dir_;
   testing_util::PixelData data_;
 };
@@ -244,19 +263,10 @@ TEST_F(CrashRecoveryTest, AJobKilledMidRunResumesWithItsHistoryAndEndsWithTheSam
 // no new checkpoint in between) is failed with the reason instead of being
 // resumed a third time, so a restart loop cannot keep the server down.
 TEST_F(CrashRecoveryTest, AJobThatStopsTheServerTwiceWithoutProgressFails) {
-  std::unique_ptr<Flnd> first = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/1);
-  ASSERT_NE(first, nullptr);
-  v1::SubmitJobRequest request = Request(first.get(), 3);
   // A wide hidden layer makes an epoch take seconds, so the second kill
   // surely lands before the next checkpoint.
-  request.mutable_model()->mutable_layers(0)->mutable_dense()->set_units(1500);
-  absl::StatusOr<v1::Job> job = testing_util::Submit(first->jobs(), request);
+  const absl::StatusOr<v1::Job> job = KilledAfterFirstCheckpoint(/*hidden_units=*/1500);
   ASSERT_TRUE(job.ok()) << job.status();
-  WatchResult paused = testing_util::Watch(first->jobs(), job->id(), 1, kWaitLimit,
-                                           [](const v1::JobEvent& e) { return e.has_checkpoint(); });
-  ASSERT_TRUE(!paused.events.empty() && paused.events.back().has_checkpoint());
-  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
-  first.reset();
 
   std::unique_ptr<Flnd> second = Flnd::Start(data_dir_, /*pause_after_epoch=*/0, /*threads=*/1);
   ASSERT_NE(second, nullptr);
@@ -286,15 +296,8 @@ TEST_F(CrashRecoveryTest, AJobThatStopsTheServerTwiceWithoutProgressFails) {
 // server is down) must not leave that epoch's event missing: the restart
 // records it before resuming from it.
 TEST_F(CrashRecoveryTest, ACheckpointWrittenButNotRecordedIsRecordedOnRestart) {
-  std::unique_ptr<Flnd> first = Flnd::Start(data_dir_, /*pause_after_epoch=*/1, /*threads=*/1);
-  ASSERT_NE(first, nullptr);
-  absl::StatusOr<v1::Job> job = testing_util::Submit(first->jobs(), Request(first.get(), 3));
+  const absl::StatusOr<v1::Job> job = KilledAfterFirstCheckpoint(/*hidden_units=*/16);
   ASSERT_TRUE(job.ok()) << job.status();
-  WatchResult paused = testing_util::Watch(first->jobs(), job->id(), 1, kWaitLimit,
-                                           [](const v1::JobEvent& e) { return e.has_checkpoint(); });
-  ASSERT_TRUE(!paused.events.empty() && paused.events.back().has_checkpoint());
-  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
-  first.reset();
 
   CheckpointStore checkpoints(data_dir_ + "/checkpoints");
   absl::StatusOr<v1::Checkpoint> checkpoint = checkpoints.Load(job->id());
