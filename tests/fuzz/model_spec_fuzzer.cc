@@ -10,12 +10,12 @@
 #include "core/layer_plan.h"
 #include "core/network.h"
 #include "core/validation.h"
-#include "google/protobuf/text_format.h"
+#include "tests/fuzz/parse_text_proto.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fln::v1::ModelSpec spec;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (!google::protobuf::TextFormat::ParseFromString(text, &spec)) return 0;
+  if (!fln::ParseTextProtoQuietly(text, &spec)) return 0;
   if (!fln::ValidateModelSpec(spec).ok()) return 0;
   const absl::StatusOr<std::vector<fln::LayerPlan>> plan = fln::PlanLayers(spec);
   if (!plan.ok()) std::abort();  // validation accepted what planning rejects

@@ -10,12 +10,12 @@
 
 #include "core/fln_hyperparameters.h"
 #include "core/validation.h"
-#include "google/protobuf/text_format.h"
+#include "tests/fuzz/parse_text_proto.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fln::v1::Schedule schedule;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  if (!google::protobuf::TextFormat::ParseFromString(text, &schedule)) return 0;
+  if (!fln::ParseTextProtoQuietly(text, &schedule)) return 0;
   for (int hidden = 0; hidden <= 4; ++hidden) {
     const fln::v1::Schedule resolved = fln::WithDefaults(schedule, hidden);
     if (!fln::ValidateSchedule(resolved, hidden).ok()) continue;
