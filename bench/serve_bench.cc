@@ -239,10 +239,7 @@ int Main() {
     std::fprintf(stderr, "serve_bench: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel =
-      grpc::CreateCustomChannel((*server)->address(), grpc::InsecureChannelCredentials(), args);
+  auto channel = NewChannel((*server)->address());
   auto datasets = v1::Datasets::NewStub(channel);
   auto jobs = v1::Jobs::NewStub(channel);
   auto models = v1::Models::NewStub(channel);
@@ -265,8 +262,7 @@ int Main() {
   tiny_job.mutable_schedule()->set_seed(1);
   const v1::Job tiny_submitted = Submit(jobs.get(), tiny_job);
   // A second channel so the watcher does not share a connection with Submit.
-  auto watch_channel =
-      grpc::CreateCustomChannel((*server)->address(), grpc::InsecureChannelCredentials(), args);
+  auto watch_channel = NewChannel((*server)->address());
   auto watch_jobs = v1::Jobs::NewStub(watch_channel);
   const std::vector<double> delivery = WatchLatencies(watch_jobs.get(), tiny_submitted.id());
   const Summary d = Summarise(delivery);

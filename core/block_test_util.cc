@@ -23,4 +23,23 @@ Matrix BlockGradient(const BlockProblem& problem, const Matrix& z) {
   return grad;
 }
 
+v1::ModelSpec SmallConvNet(bool pool_before_dense) {
+  v1::ModelSpec spec;
+  spec.set_input_size(36);
+  spec.set_input_height(6);
+  spec.set_input_width(6);
+  spec.set_input_channels(1);
+  v1::Conv2dLayer* c1 = spec.add_layers()->mutable_conv2d();
+  c1->set_filters(2);
+  c1->set_kernel_size(3);
+  spec.add_layers()->mutable_avg_pool();
+  v1::Conv2dLayer* c2 = spec.add_layers()->mutable_conv2d();
+  c2->set_filters(3);
+  c2->set_kernel_size(2);
+  c2->set_padding(v1::SAME);
+  if (pool_before_dense) spec.add_layers()->mutable_avg_pool();
+  spec.add_layers()->mutable_dense()->set_units(3);
+  return spec;
+}
+
 }  // namespace fln

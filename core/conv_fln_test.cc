@@ -19,30 +19,11 @@
 namespace fln {
 namespace {
 
-// 6x6x1 image -> conv 2@3x3 valid (4x4x2) -> avgpool -> conv 3@2x2 same
-// (2x2x3) -> dense 3. Every kind of layer and both pooling foldings.
-v1::ModelSpec SmallConvNet() {
-  v1::ModelSpec spec;
-  spec.set_input_size(36);
-  spec.set_input_height(6);
-  spec.set_input_width(6);
-  spec.set_input_channels(1);
-  v1::Conv2dLayer* c1 = spec.add_layers()->mutable_conv2d();
-  c1->set_filters(2);
-  c1->set_kernel_size(3);
-  spec.add_layers()->mutable_avg_pool();
-  v1::Conv2dLayer* c2 = spec.add_layers()->mutable_conv2d();
-  c2->set_filters(3);
-  c2->set_kernel_size(2);
-  c2->set_padding(v1::SAME);
-  spec.add_layers()->mutable_dense()->set_units(3);
-  return spec;
-}
-
 class ConvFlnTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    net_ = std::make_unique<Network>(Network::Create(SmallConvNet()).value());
+    net_ = std::make_unique<Network>(
+        Network::Create(SmallConvNet(/*pool_before_dense=*/false)).value());
     Rng rng(5);
     net_->InitGlorotUniform(0.1f, &rng);
     inputs_ = RandomMatrix(36, 7, 0.0f, 1.0f, &rng);

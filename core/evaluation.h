@@ -14,6 +14,9 @@
 
 namespace fln {
 
+// Samples Evaluate processes at a time by default.
+inline constexpr int kEvaluationChunk = 256;
+
 struct Evaluation {
   int64_t samples = 0;
   double mean_loss = 0;
@@ -28,7 +31,7 @@ struct Evaluation {
 // samples at a time to bound memory (a convolution's im2col matrix holds
 // kernel^2 * channels floats per output position of every sample).
 Evaluation Evaluate(const Network& net, const Matrix& features,
-                    const std::vector<int32_t>& labels, int chunk = 256);
+                    const std::vector<int32_t>& labels, int chunk = kEvaluationChunk);
 
 }  // namespace fln
 

@@ -20,6 +20,14 @@ struct MapShape {
 
 }  // namespace
 
+int64_t ParameterCount(const std::vector<LayerPlan>& plan) {
+  int64_t parameters = 0;
+  for (const LayerPlan& layer : plan) {
+    parameters += static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
+  }
+  return parameters;
+}
+
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const v1::ModelSpec& spec) {
   if (spec.input_size() <= 0 || spec.input_size() > (1 << 24)) {
     return Invalid("model.input_size", "in [1, 16777216]", spec.input_size());

@@ -7,6 +7,7 @@
 #ifndef FLN_CORE_LAYER_PLAN_H_
 #define FLN_CORE_LAYER_PLAN_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +34,9 @@ struct LayerPlan {
 // convolution and a weight layer, a last layer that is not dense, fewer
 // than 2 output classes.
 absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const v1::ModelSpec& spec);
+
+// Weights and biases of all layers of `plan`.
+int64_t ParameterCount(const std::vector<LayerPlan>& plan);
 
 }  // namespace fln
 

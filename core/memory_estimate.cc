@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "core/evaluation.h"
+
 namespace fln {
 namespace {
 
 constexpr int64_t kFloat = sizeof(float);
-// Evaluation runs in chunks of this many samples (evaluation.h).
-constexpr int64_t kEvaluationChunk = 256;
 // Copies of the weights: network, proximal anchor, two optimiser moments,
 // gradient, checkpoint message.
 constexpr int64_t kWeightCopies = 6;
@@ -38,13 +38,12 @@ TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan
   const int64_t inputs = plan.front().input_size;
   estimate.data_bytes = 2 * (train_samples + test_samples) * inputs * kFloat;
 
-  int64_t parameters = 0, activations = 0, largest_block = 0, largest_evaluation = 0;
+  int64_t activations = 0, largest_block = 0, largest_evaluation = 0;
   // A batch holds at most the whole training set.
   int64_t batch = std::max<int64_t>(1, schedule.batch_size());
   if (train_samples > 0) batch = std::min(batch, train_samples);
   for (const LayerPlan& layer : plan) {
     const int64_t weights = static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
-    parameters += weights;
     activations += ActivationFloats(layer);
     // A W-block: solver buffers over the batch, the features, the Gram
     // matrix of [F; 1] and its inverse; the X-block before it is smaller.
@@ -54,7 +53,7 @@ TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan
     largest_block = std::max(largest_block, block);
     largest_evaluation = std::max(largest_evaluation, FeatureFloats(layer) * kEvaluationChunk);
   }
-  estimate.weight_bytes = kWeightCopies * parameters * kFloat;
+  estimate.weight_bytes = kWeightCopies * ParameterCount(plan) * kFloat;
   // FLN keeps the lifted X and the pre-activations of every layer, and one
   // block solve at a time; backprop keeps forward and backward activations.
   const int64_t per_batch =

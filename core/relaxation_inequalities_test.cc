@@ -177,29 +177,8 @@ TEST_F(SmallNetTest, GramMetricStepMinimisesAMajoriser) {
   }
 }
 
-// 6x6x1 -> conv 2@3x3 -> avgpool -> conv 3@2x2 SAME -> dense 3: the plain,
-// pooled-conv and pooled-dense maps.
-v1::ModelSpec SmallConvNet() {
-  v1::ModelSpec spec;
-  spec.set_input_size(36);
-  spec.set_input_height(6);
-  spec.set_input_width(6);
-  spec.set_input_channels(1);
-  v1::Conv2dLayer* c1 = spec.add_layers()->mutable_conv2d();
-  c1->set_filters(2);
-  c1->set_kernel_size(3);
-  spec.add_layers()->mutable_avg_pool();
-  v1::Conv2dLayer* c2 = spec.add_layers()->mutable_conv2d();
-  c2->set_filters(3);
-  c2->set_kernel_size(2);
-  c2->set_padding(v1::SAME);
-  spec.add_layers()->mutable_avg_pool();
-  spec.add_layers()->mutable_dense()->set_units(3);
-  return spec;
-}
-
 TEST(LipschitzTest, LayerOperatorNormsMatchTheExplicitOperator) {
-  Network net = Network::Create(SmallConvNet()).value();
+  Network net = Network::Create(SmallConvNet(/*pool_before_dense=*/true)).value();
   Rng rng(7);
   net.InitGlorotUniform(0.1f, &rng);
   for (int l = 0; l < net.num_layers(); ++l) {

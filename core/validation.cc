@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/fln_hyperparameters.h"
 #include "core/layer_plan.h"
 #include "core/status_macros.h"
 
@@ -136,10 +137,7 @@ absl::Status ValidateModelSpec(const v1::ModelSpec& spec) {
                    absl::StrCat(spec.layers_size(), " layers"));
   }
   FLN_ASSIGN_OR_RETURN(const std::vector<LayerPlan> plans, PlanLayers(spec));
-  int64_t parameters = 0;
-  for (const LayerPlan& plan : plans) {
-    parameters += (static_cast<int64_t>(plan.weight_cols) + 1) * plan.weight_rows;
-  }
+  const int64_t parameters = ParameterCount(plans);
   if (parameters > kMaxParameters) {
     return Invalid("model", absl::StrCat("at most ", kMaxParameters, " parameters"),
                    absl::StrCat(parameters));
@@ -162,13 +160,12 @@ v1::Schedule WithDefaults(const v1::Schedule& schedule, int num_hidden) {
       for (int l = 1; l <= num_hidden; ++l) fln->add_c(l == num_hidden ? 10.0f : 1.0f);
     }
     if (fln->rho_d().empty()) {
-      // A c list of the wrong length is left for ValidateSchedule to report.
-      const int c_size = fln->c_size();
-      const bool c_fits = c_size == 1 || c_size == num_hidden;
-      float layer_weight = 1.0f;  // w_l = c_1 ... c_l
+      // A c list of the wrong length is left for ValidateSchedule to
+      // report; w_l = 1 stands in until then.
+      const bool c_fits = fln->c_size() == 1 || fln->c_size() == num_hidden;
+      const FlnHyperparameters weights = FlnHyperparameters::FromProto(*fln, num_hidden);
       for (int l = 0; l <= num_hidden; ++l) {
-        if (l > 0 && c_fits) layer_weight *= fln->c(c_size == 1 ? 0 : l - 1);
-        fln->add_rho_d((l == 0 ? 10.0f : 100.0f) * layer_weight);
+        fln->add_rho_d((l == 0 ? 10.0f : 100.0f) * (c_fits ? weights.layer_weight(l) : 1.0f));
       }
     }
     if (fln->rho().empty()) fln->add_rho(0.0f);

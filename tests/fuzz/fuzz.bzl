@@ -14,7 +14,7 @@ def fuzz_test(name, srcs, deps, corpus):
         srcs = srcs + ["//tests/fuzz:fuzz_main.cc"],
         deps = deps,
         data = native.glob([corpus + "/*"]),
-        args = ["tests/fuzz/" + corpus],
+        args = [native.package_name() + "/" + corpus],
     )
     native.cc_binary(
         name = name + "_libfuzzer",

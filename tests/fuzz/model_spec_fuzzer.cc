@@ -19,11 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!fln::ValidateModelSpec(spec).ok()) return 0;
   const absl::StatusOr<std::vector<fln::LayerPlan>> plan = fln::PlanLayers(spec);
   if (!plan.ok()) std::abort();  // validation accepted what planning rejects
-  int64_t parameters = 0;
-  for (const fln::LayerPlan& layer : *plan) {
-    parameters += static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
-  }
-  if (parameters > 200000) return 0;
+  if (fln::ParameterCount(*plan) > 200000) return 0;
   absl::StatusOr<fln::Network> net = fln::Network::Create(spec);
   if (!net.ok()) std::abort();
   std::vector<fln::Matrix> activations;
