@@ -138,7 +138,7 @@ void MakeCertificates(const std::string& dir) {
 }
 
 std::string Read(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
+  absl::StatusOr<std::string> text = ReadFileToString(Env::Default(), path);
   EXPECT_TRUE(text.ok()) << text.status();
   return text.ok() ? *text : "";
 }
@@ -148,9 +148,9 @@ class AuthTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing_util::FreshDir("auth");
     token_file_ = dir_ + "/tokens";
-    ASSERT_TRUE(
-        WriteFileAtomically(token_file_, absl::StrCat("alice ", kAlice, "\nbob ", kBob, "\n"))
-            .ok());
+    ASSERT_TRUE(WriteFileAtomically(Env::Default(), token_file_,
+                                    absl::StrCat("alice ", kAlice, "\nbob ", kBob, "\n"))
+                    .ok());
   }
 
   FlnServer::Options Options() {
@@ -204,7 +204,8 @@ TEST_F(AuthTest, ARevokedTokenIsRefusedWithoutARestart) {
     grpc::ClientContext context;
     ASSERT_TRUE(bob->List(&context, v1::ListJobsRequest(), &list).ok());
   }
-  ASSERT_TRUE(WriteFileAtomically(token_file_, absl::StrCat("alice ", kAlice, "\n")).ok());
+  ASSERT_TRUE(
+      WriteFileAtomically(Env::Default(), token_file_, absl::StrCat("alice ", kAlice, "\n")).ok());
   absl::SleepFor(absl::Milliseconds(1100));  // the file is checked once a second
   grpc::ClientContext context;
   EXPECT_EQ(bob->List(&context, v1::ListJobsRequest(), &list).error_code(),

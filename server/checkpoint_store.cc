@@ -81,21 +81,21 @@ absl::StatusOr<v1::Checkpoint> CheckpointStore::Decode(const std::string& bytes,
 
 absl::Status CheckpointStore::Save(const std::string& job_id,
                                    const v1::Checkpoint& checkpoint) const {
-  return WriteFileAtomically(PathFor(job_id), Encode(checkpoint));
+  return WriteFileAtomically(env_, PathFor(job_id), Encode(checkpoint));
 }
 
 absl::StatusOr<v1::Checkpoint> CheckpointStore::Load(const std::string& job_id) const {
   const std::string path = PathFor(job_id);
-  FLN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
+  FLN_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(env_, path));
   return Decode(bytes, path);
 }
 
 absl::StatusOr<FileVersion> CheckpointStore::Version(const std::string& job_id) const {
-  return StatFile(PathFor(job_id));
+  return env_->StatFile(PathFor(job_id));
 }
 
 absl::Status CheckpointStore::Delete(const std::string& job_id) const {
-  return RemoveRecursively(PathFor(job_id));
+  return env_->RemoveRecursively(PathFor(job_id));
 }
 
 }  // namespace fln

@@ -29,8 +29,8 @@ namespace fln {
 
 class CheckpointStore {
  public:
-  // REQUIRES: `dir` exists.
-  explicit CheckpointStore(std::string dir) : dir_(std::move(dir)) {}
+  // REQUIRES: `dir` exists; `env` outlives the store.
+  CheckpointStore(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
 
   // Durably replaces the job's checkpoint. Errors: file_util.h's (e.g.
   // RESOURCE_EXHAUSTED when the disk is full); the old file is then intact.
@@ -54,6 +54,7 @@ class CheckpointStore {
                                                const std::string& what);
 
  private:
+  Env* const env_;
   const std::string dir_;
 };
 

@@ -13,7 +13,7 @@ class CheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = absl::StrCat(std::getenv("TEST_TMPDIR"), "/ckpt-", RandomHex(6));
-    ASSERT_TRUE(CreateDirectories(dir_).ok());
+    ASSERT_TRUE(CreateDirectories(Env::Default(), dir_).ok());
     checkpoint_.mutable_spec()->set_input_size(4);
     checkpoint_.mutable_state()->set_epochs_completed(3);
     v1::Tensor* w = checkpoint_.add_layers()->mutable_weight();
@@ -27,7 +27,7 @@ class CheckpointStoreTest : public ::testing::Test {
 };
 
 TEST_F(CheckpointStoreTest, SaveThenLoadRoundTrips) {
-  CheckpointStore store(dir_);
+  CheckpointStore store(Env::Default(), dir_);
   ASSERT_TRUE(store.Save("job-1", checkpoint_).ok());
   absl::StatusOr<v1::Checkpoint> loaded = store.Load("job-1");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
@@ -35,7 +35,7 @@ TEST_F(CheckpointStoreTest, SaveThenLoadRoundTrips) {
 }
 
 TEST_F(CheckpointStoreTest, AMissingCheckpointIsNotFound) {
-  CheckpointStore store(dir_);
+  CheckpointStore store(Env::Default(), dir_);
   EXPECT_TRUE(absl::IsNotFound(store.Load("job-none").status()));
   EXPECT_TRUE(absl::IsNotFound(store.Version("job-none").status()));
 }
@@ -55,11 +55,11 @@ TEST_F(CheckpointStoreTest, EveryCorruptionIsDataLoss) {
 }
 
 TEST_F(CheckpointStoreTest, ACorruptFileOnDiskIsDataLossNamingIt) {
-  CheckpointStore store(dir_);
+  CheckpointStore store(Env::Default(), dir_);
   ASSERT_TRUE(store.Save("job-2", checkpoint_).ok());
-  std::string bytes = *ReadFileToString(store.PathFor("job-2"));
+  std::string bytes = *ReadFileToString(Env::Default(), store.PathFor("job-2"));
   bytes.back() ^= 0x10;
-  ASSERT_TRUE(WriteFileAtomically(store.PathFor("job-2"), bytes).ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), store.PathFor("job-2"), bytes).ok());
   const absl::Status status = store.Load("job-2").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(status.message().find("job-2.ckpt"), absl::string_view::npos) << status;

@@ -33,20 +33,21 @@ constexpr absl::Duration kWaitLimit = absl::Seconds(120);
 class Flnd {
  public:
   // `pause_after_epoch` > 0: jobs wait after that epoch's checkpoint until
-  // cancelled or shut down (--pause_after_epoch_for_testing), so a kill lands
+  // cancelled or shut down (server/testing/flnd_for_testing --pause_after_epoch), so a kill lands
   // at a known point instead of racing the trainer.
   // `threads`: --threads_per_job. On a loaded 2-core machine a 2-thread
   // OpenMP team slows down ~10x (barriers wait for descheduled threads), so
   // the long test trains with 1 (the comparison holds for any fixed count).
   static std::unique_ptr<Flnd> Start(const std::string& data_dir, int pause_after_epoch,
                                      int threads) {
-    const std::string binary = absl::StrCat(std::getenv("TEST_SRCDIR"), "/fln/server/flnd");
-    std::vector<std::string> args = {binary, "--listen=127.0.0.1:0",
+    const std::string binary =
+        absl::StrCat(std::getenv("TEST_SRCDIR"), "/fln/server/testing/flnd_for_testing");
+    std::vector<std::string> args = {binary,
+                                     "--listen=127.0.0.1:0",
                                      absl::StrCat("--data_dir=", data_dir),
                                      absl::StrCat("--threads_per_job=", threads),
                                      "--heartbeat_seconds=1",
-                                     absl::StrCat("--pause_after_epoch_for_testing=",
-                                                  pause_after_epoch)};
+                                     absl::StrCat("--pause_after_epoch=", pause_after_epoch)};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(&a[0]);
     argv.push_back(nullptr);
@@ -299,7 +300,7 @@ TEST_F(CrashRecoveryTest, ACheckpointWrittenButNotRecordedIsRecordedOnRestart) {
   const absl::StatusOr<v1::Job> job = KilledAfterFirstCheckpoint(/*hidden_units=*/16);
   ASSERT_TRUE(job.ok()) << job.status();
 
-  CheckpointStore checkpoints(data_dir_ + "/checkpoints");
+  CheckpointStore checkpoints(Env::Default(), data_dir_ + "/checkpoints");
   absl::StatusOr<v1::Checkpoint> checkpoint = checkpoints.Load(job->id());
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
   checkpoint->mutable_state()->set_epochs_completed(2);

@@ -75,14 +75,14 @@ absl::StatusOr<Dataset> ParseDir(const std::string& dir, const v1::UploadHeader&
   return data;
 }
 
-absl::StatusOr<std::string> HashDir(const std::string& dir, v1::DatasetFormat format) {
+absl::StatusOr<std::string> HashDir(Env* env, const std::string& dir, v1::DatasetFormat format) {
   Sha256 hash;
   for (int part : PartsOf(format)) {
-    FLN_RETURN_IF_ERROR(ReadFileInChunks(absl::StrCat(dir, "/", PartFile(part)), 1 << 20,
-                                         [&](absl::string_view chunk) {
-                                           hash.Update(chunk);
-                                           return absl::OkStatus();
-                                         }));
+    FLN_RETURN_IF_ERROR(env->ReadFileInChunks(absl::StrCat(dir, "/", PartFile(part)), 1 << 20,
+                                              [&](absl::string_view chunk) {
+                                                hash.Update(chunk);
+                                                return absl::OkStatus();
+                                              }));
   }
   return hash.HexDigest();
 }
@@ -101,7 +101,7 @@ DatasetStore::Upload::Upload(DatasetStore* owner, v1::UploadHeader header, std::
 
 DatasetStore::Upload::~Upload() {
   files_.clear();  // close before removing
-  if (!committed_) RemoveRecursively(temp_dir_).IgnoreError();
+  if (!committed_) owner_->env_->RemoveRecursively(temp_dir_).IgnoreError();
 }
 
 absl::Status DatasetStore::Upload::AddChunk(v1::DatasetPart part, absl::string_view data) {
@@ -126,7 +126,8 @@ absl::Status DatasetStore::Upload::AddChunk(v1::DatasetPart part, absl::string_v
   std::unique_ptr<WritableFile>& file = files_[part];
   if (file == nullptr) {
     absl::StatusOr<std::unique_ptr<WritableFile>> created =
-        WritableFile::Create(absl::StrCat(temp_dir_, "/", PartFile(part)));
+        owner_->env_->NewWritableFile(absl::StrCat(temp_dir_, "/", PartFile(part)),
+                                      /*exclusive=*/false);
     if (!created.ok()) {
       error_ = created.status();
       return error_;
@@ -160,7 +161,7 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
   if (in_order_) {
     content_hash = hash_.HexDigest();
   } else {
-    FLN_ASSIGN_OR_RETURN(content_hash, HashDir(temp_dir_, header_.format()));
+    FLN_ASSIGN_OR_RETURN(content_hash, HashDir(owner_->env_, temp_dir_, header_.format()));
   }
   absl::StatusOr<Dataset> parsed = ParseDir(temp_dir_, header_, MaxDecompressedBytes(limit_));
   if (absl::IsResourceExhausted(parsed.status())) {
@@ -176,8 +177,8 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
                                             {{absl::StrCat(temp_dir_, "/"), ""}}));
   }
   Dataset data = std::move(parsed).value();
-  FLN_RETURN_IF_ERROR(
-      WriteFileAtomically(absl::StrCat(temp_dir_, "/", kHeaderFile), header_.SerializeAsString()));
+  FLN_RETURN_IF_ERROR(WriteFileAtomically(owner_->env_, absl::StrCat(temp_dir_, "/", kHeaderFile),
+                                          header_.SerializeAsString()));
 
   v1::Dataset info;
   info.set_id(absl::StrCat("ds-", RandomHex(12)));
@@ -191,16 +192,16 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
   info.set_channels(data.channels);
   info.set_content_hash(content_hash);
   info.set_size_bytes(total_bytes_);
-  info.set_created_at_micros(absl::ToUnixMicros(absl::Now()));
+  info.set_created_at_micros(owner_->env_->NowMicros());
   info.set_source(source_);
   info.set_created_by(created_by_);
 
   const std::string final_dir = owner_->DatasetDir(info.id());
-  FLN_RETURN_IF_ERROR(RenameDurably(temp_dir_, final_dir));
+  FLN_RETURN_IF_ERROR(RenameDurably(owner_->env_, temp_dir_, final_dir));
   committed_ = true;
   const absl::Status inserted = owner_->store_->InsertDataset(info);
   if (!inserted.ok()) {
-    RemoveRecursively(final_dir).IgnoreError();
+    owner_->env_->RemoveRecursively(final_dir).IgnoreError();
     return inserted;
   }
   return info;
@@ -209,7 +210,7 @@ absl::StatusOr<v1::Dataset> DatasetStore::Upload::Commit() {
 // ------------------------------------------------------------ DatasetStore
 
 DatasetStore::DatasetStore(const Options& options, MetadataStore* store)
-    : options_(options), store_(store) {}
+    : options_(options), env_(options.env), store_(store) {}
 
 absl::StatusOr<std::unique_ptr<DatasetStore>> DatasetStore::Create(const Options& options,
                                                                    MetadataStore* store) {
@@ -226,20 +227,20 @@ absl::StatusOr<std::unique_ptr<DatasetStore>> DatasetStore::Create(const Options
 absl::Status DatasetStore::Init() {
   const std::string tmp = options_.data_dir + "/tmp";
   const std::string root = options_.data_dir + "/datasets";
-  FLN_RETURN_IF_ERROR(CreateDirectories(tmp));
-  FLN_RETURN_IF_ERROR(CreateDirectories(root));
+  FLN_RETURN_IF_ERROR(CreateDirectories(env_, tmp));
+  FLN_RETURN_IF_ERROR(CreateDirectories(env_, root));
   // Leftovers of uploads that were in flight when the server died.
-  FLN_ASSIGN_OR_RETURN(std::vector<std::string> leftovers, ListDirectory(tmp));
+  FLN_ASSIGN_OR_RETURN(std::vector<std::string> leftovers, env_->ListDirectory(tmp));
   for (const std::string& name : leftovers) {
-    FLN_RETURN_IF_ERROR(RemoveRecursively(absl::StrCat(tmp, "/", name)));
+    FLN_RETURN_IF_ERROR(env_->RemoveRecursively(absl::StrCat(tmp, "/", name)));
   }
   // Directories renamed into place whose metadata insert never committed.
   FLN_ASSIGN_OR_RETURN(std::vector<v1::Dataset> known, store_->ListDatasets());
-  FLN_ASSIGN_OR_RETURN(std::vector<std::string> dirs, ListDirectory(root));
+  FLN_ASSIGN_OR_RETURN(std::vector<std::string> dirs, env_->ListDirectory(root));
   for (const std::string& name : dirs) {
     const bool is_known = std::any_of(known.begin(), known.end(),
                                       [&](const v1::Dataset& d) { return d.id() == name; });
-    if (!is_known) FLN_RETURN_IF_ERROR(RemoveRecursively(absl::StrCat(root, "/", name)));
+    if (!is_known) FLN_RETURN_IF_ERROR(env_->RemoveRecursively(absl::StrCat(root, "/", name)));
   }
   return absl::OkStatus();
 }
@@ -282,7 +283,7 @@ absl::StatusOr<std::unique_ptr<DatasetStore::Upload>> DatasetStore::Begin(
     return absl::InvalidArgumentError("header.csv_has_header is only meaningful for CSV uploads");
   }
   const std::string temp_dir = absl::StrCat(options_.data_dir, "/tmp/upload-", RandomHex(12));
-  FLN_RETURN_IF_ERROR(CreateDirectories(temp_dir));
+  FLN_RETURN_IF_ERROR(CreateDirectories(env_, temp_dir));
   return std::unique_ptr<Upload>(new Upload(this, header, std::move(source), temp_dir, limit));
 }
 
@@ -310,7 +311,7 @@ absl::StatusOr<v1::Dataset> DatasetStore::ImportOne(const std::string& name,
       for (const std::string& candidate : {base, base + ".gz"}) {
         const std::string path = absl::StrCat(options_.builtin_dir, "/", candidate);
         tried.push_back(candidate);
-        if (found.empty() && PathExists(path)) found = path;
+        if (found.empty() && env_->PathExists(path)) found = path;
       }
     }
     if (found.empty()) {
@@ -318,9 +319,9 @@ absl::StatusOr<v1::Dataset> DatasetStore::ImportOne(const std::string& name,
           "builtin dataset ", name, ": none of ", absl::StrJoin(tried, ", "), " found in ",
           options_.builtin_dir, "; install the files there or start flnd with --builtin_dir"));
     }
-    FLN_RETURN_IF_ERROR(ReadFileInChunks(found, kImportChunkBytes, [&](absl::string_view chunk) {
-      return upload->AddChunk(part, chunk);
-    }));
+    FLN_RETURN_IF_ERROR(env_->ReadFileInChunks(
+        found, kImportChunkBytes,
+        [&](absl::string_view chunk) { return upload->AddChunk(part, chunk); }));
   }
   return upload->Commit();
 }
@@ -351,7 +352,7 @@ absl::Status DatasetStore::Delete(const std::string& id) {
   }
   // Gone from the store first: a crash here leaves a directory that Init
   // removes, never a dataset without files.
-  return RemoveRecursively(DatasetDir(id));
+  return env_->RemoveRecursively(DatasetDir(id));
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::string& id) {
@@ -364,12 +365,13 @@ absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::str
   }
   FLN_ASSIGN_OR_RETURN(v1::Dataset info, store_->GetDataset(id));
   const std::string dir = DatasetDir(id);
-  absl::StatusOr<std::string> header_bytes = ReadFileToString(absl::StrCat(dir, "/", kHeaderFile));
+  absl::StatusOr<std::string> header_bytes =
+      ReadFileToString(env_, absl::StrCat(dir, "/", kHeaderFile));
   v1::UploadHeader header;
   if (!header_bytes.ok() || !header.ParseFromString(*header_bytes)) {
     return absl::DataLossError(absl::StrCat("dataset ", id, ": stored upload header is missing or corrupt"));
   }
-  absl::StatusOr<std::string> hash = HashDir(dir, info.format());
+  absl::StatusOr<std::string> hash = HashDir(env_, dir, info.format());
   if (!hash.ok()) {
     return absl::DataLossError(
         absl::StrCat("dataset ", id, ": stored files unreadable: ", hash.status().message()));

@@ -48,6 +48,7 @@ class DatasetStore {
     std::string data_dir;                        // required
     int64_t max_upload_bytes = int64_t{256} << 20;  // > 0
     std::string builtin_dir = "/usr/share/datasets/fashion-mnist";
+    Env* env = Env::Default();  // files and clock; outlives the store
   };
 
   // Creates data_dir/{datasets,tmp}, empties tmp/ and removes dataset
@@ -133,6 +134,7 @@ class DatasetStore {
   static int64_t MaxDecompressedBytes(int64_t limit);
 
   const Options options_;
+  Env* const env_;
   MetadataStore* const store_;
   absl::Mutex import_mu_;  // serialises ImportBuiltin so it imports once
   absl::Mutex cache_mu_;

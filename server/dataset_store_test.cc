@@ -37,7 +37,9 @@ class DatasetStoreTest : public ::testing::Test {
     header.set_format(v1::CSV);
     return header;
   }
-  size_t Entries(const std::string& sub) { return ListDirectory(dir_ + "/" + sub)->size(); }
+  size_t Entries(const std::string& sub) {
+    return Env::Default()->ListDirectory(dir_ + "/" + sub)->size();
+  }
 
   std::string dir_;
   std::unique_ptr<MetadataStore> meta_;
@@ -131,15 +133,16 @@ TEST_F(DatasetStoreTest, TamperedFilesAreDataLoss) {
   ASSERT_TRUE((*upload)->AddChunk(v1::CSV_TABLE, "0,1\n1,2\n").ok());
   auto info = (*upload)->Commit();
   ASSERT_TRUE(info.ok());
-  ASSERT_TRUE(
-      WriteFileAtomically(absl::StrCat(dir_, "/datasets/", info->id(), "/table.csv"), "0,1\n1,3\n")
-          .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(),
+                                  absl::StrCat(dir_, "/datasets/", info->id(), "/table.csv"),
+                                  "0,1\n1,3\n")
+                  .ok());
   EXPECT_EQ(datasets_->Load(info->id()).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(DatasetStoreTest, StartupRemovesOrphansAndLeftovers) {
-  ASSERT_TRUE(CreateDirectories(dir_ + "/tmp/upload-dead").ok());
-  ASSERT_TRUE(CreateDirectories(dir_ + "/datasets/ds-orphan").ok());
+  ASSERT_TRUE(CreateDirectories(Env::Default(), dir_ + "/tmp/upload-dead").ok());
+  ASSERT_TRUE(CreateDirectories(Env::Default(), dir_ + "/datasets/ds-orphan").ok());
   Reopen(1 << 20);
   EXPECT_EQ(Entries("tmp"), 0u);
   EXPECT_EQ(Entries("datasets"), 0u);
@@ -166,15 +169,19 @@ TEST_F(DatasetStoreTest, ABuiltinDatasetIsImportedOnce) {
   testing_util::PixelData data = testing_util::MakePixelData(4, 10, 50, 20, 3);
   data.train.labels[0] = 9;  // both splits declare 10 classes anyway
   const std::string builtin = dir_ + "/builtin";
-  ASSERT_TRUE(CreateDirectories(builtin).ok());
-  ASSERT_TRUE(WriteFileAtomically(builtin + "/train-images-idx3-ubyte",
-                                  testing_util::ToIdxImages(data.train, 2, 2)).ok());
-  ASSERT_TRUE(WriteFileAtomically(builtin + "/train-labels-idx1-ubyte",
-                                  testing_util::ToIdxLabels(data.train)).ok());
-  ASSERT_TRUE(WriteFileAtomically(builtin + "/t10k-images.idx3-ubyte",
-                                  testing_util::ToIdxImages(data.test, 2, 2)).ok());
-  ASSERT_TRUE(WriteFileAtomically(builtin + "/t10k-labels.idx1-ubyte",
-                                  testing_util::ToIdxLabels(data.test)).ok());
+  ASSERT_TRUE(CreateDirectories(Env::Default(), builtin).ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), builtin + "/train-images-idx3-ubyte",
+                                  testing_util::ToIdxImages(data.train, 2, 2))
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), builtin + "/train-labels-idx1-ubyte",
+                                  testing_util::ToIdxLabels(data.train))
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), builtin + "/t10k-images.idx3-ubyte",
+                                  testing_util::ToIdxImages(data.test, 2, 2))
+                  .ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), builtin + "/t10k-labels.idx1-ubyte",
+                                  testing_util::ToIdxLabels(data.test))
+                  .ok());
   auto first = datasets_->ImportBuiltin("fashion-mnist");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->train().num_samples(), 50);

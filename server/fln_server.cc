@@ -1,15 +1,9 @@
 #include "server/fln_server.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
-
-#include <cerrno>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -55,28 +49,31 @@ absl::Status FlnServer::Init(const Options& options) {
   FLN_RETURN_IF_ERROR(CheckListenSecurity(options.listen, options.tls,
                                           !options.auth_token_file.empty(), options.insecure));
   FLN_ASSIGN_OR_RETURN(const std::shared_ptr<grpc::ServerCredentials> credentials,
-                       MakeServerCredentials(options.tls));
+                       MakeServerCredentials(options.tls, options.env));
   if (!options.auth_token_file.empty()) {
-    FLN_ASSIGN_OR_RETURN(auth_, TokenAuthenticator::FromFile(options.auth_token_file));
+    FLN_ASSIGN_OR_RETURN(auth_, TokenAuthenticator::FromFile(options.auth_token_file, options.env));
   }
 
-  FLN_RETURN_IF_ERROR(CreateDirectories(options.data_dir));
+  Env* const env = options.env;
+  FLN_RETURN_IF_ERROR(CreateDirectories(env, options.data_dir));
   const std::string lock_path = options.data_dir + "/LOCK";
-  lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return ErrnoToStatus(errno, lock_path);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  absl::StatusOr<std::unique_ptr<FileLock>> lock = env->LockFile(lock_path);
+  if (absl::IsFailedPrecondition(lock.status())) {
     return absl::FailedPreconditionError(absl::StrCat(
         "data_dir ", options.data_dir, " is in use by another flnd (", lock_path, " is locked)"));
   }
+  FLN_RETURN_IF_ERROR(lock.status());
+  data_dir_lock_ = std::move(lock).value();
   const std::string checkpoint_dir = options.data_dir + "/checkpoints";
-  FLN_RETURN_IF_ERROR(CreateDirectories(checkpoint_dir));
-  FLN_ASSIGN_OR_RETURN(store_, MetadataStore::Open(options.data_dir + "/fln.db"));
+  FLN_RETURN_IF_ERROR(CreateDirectories(env, checkpoint_dir));
+  FLN_ASSIGN_OR_RETURN(store_, MetadataStore::Open(options.data_dir + "/fln.db", env));
   DatasetStore::Options dataset_options;
   dataset_options.data_dir = options.data_dir;
   dataset_options.max_upload_bytes = options.max_upload_bytes;
   dataset_options.builtin_dir = options.builtin_dir;
+  dataset_options.env = env;
   FLN_ASSIGN_OR_RETURN(datasets_, DatasetStore::Create(dataset_options, store_.get()));
-  checkpoints_ = std::make_unique<CheckpointStore>(checkpoint_dir);
+  checkpoints_ = std::make_unique<CheckpointStore>(env, checkpoint_dir);
   events_ = std::make_unique<JobEventLog>(store_.get(), options.max_watchers);
   models_ = std::make_unique<ModelRegistry>(store_.get(), checkpoints_.get(), datasets_.get());
   JobManager::Options job_options;
@@ -85,7 +82,8 @@ absl::Status FlnServer::Init(const Options& options) {
   job_options.max_queued_jobs = options.max_queued_jobs;
   job_options.max_job_memory_bytes = options.max_job_memory_bytes;
   job_options.report_batches = options.report_batches;
-  job_options.pause_after_epoch_for_testing = options.pause_after_epoch_for_testing;
+  job_options.env = env;
+  job_options.after_checkpoint = options.after_checkpoint;
   FLN_ASSIGN_OR_RETURN(jobs_, JobManager::Create(job_options, store_.get(), datasets_.get(),
                                                  checkpoints_.get(), events_.get()));
 
@@ -160,7 +158,7 @@ FlnServer::~FlnServer() {
   checkpoints_.reset();
   datasets_.reset();
   store_.reset();
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  data_dir_lock_.reset();
 }
 
 }  // namespace fln

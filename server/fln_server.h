@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,12 +58,15 @@ class FlnServer {
     int64_t max_job_memory_bytes = 0;  // JobManager::Options
     int max_watchers = 64;
     int max_receive_message_bytes = 8 << 20;
-    int pause_after_epoch_for_testing = 0;  // JobManager::Options
     // "NAME TOKEN" lines (token_authenticator.h); empty: no tokens.
     std::string auth_token_file;
     TlsFiles tls;  // server_credentials.h; empty: plaintext
     // Serve a non-loopback `listen` without TLS and tokens.
     bool insecure = false;
+    Env* env = Env::Default();  // files and clock (env.h); outlives the server
+    // JobManager::Options::after_checkpoint (tests only).
+    std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
+        after_checkpoint;
   };
 
   // INVALID_ARGUMENT naming the flag for bad options (a non-loopback listen
@@ -93,7 +97,7 @@ class FlnServer {
   FlnServer() = default;
   absl::Status Init(const Options& options);
 
-  int lock_fd_ = -1;
+  std::unique_ptr<FileLock> data_dir_lock_;
   std::atomic<bool> draining_{false};
   // Declared in dependency order: destroyed in reverse, server first.
   std::unique_ptr<MetadataStore> store_;

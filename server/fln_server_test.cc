@@ -156,7 +156,7 @@ class FlnServerTest : public ::testing::Test {
 
   std::vector<std::string> DirEntries(const std::string& sub) {
     absl::StatusOr<std::vector<std::string>> entries =
-        ListDirectory(absl::StrCat(options_.data_dir, "/", sub));
+        Env::Default()->ListDirectory(absl::StrCat(options_.data_dir, "/", sub));
     return entries.ok() ? *entries : std::vector<std::string>{"<unreadable>"};
   }
 
@@ -940,7 +940,7 @@ TEST_F(FlnServerTest, HealthIsServingAndReflectionDescribesEveryService) {
 TEST_F(FlnServerTest, GracefulShutdownKeepsTheJobRunningAndARestartResumesIt) {
   server_.reset();
   FlnServer::Options options = Options();
-  options.pause_after_epoch_for_testing = 1;  // so the shutdown surely interrupts it
+  options.after_checkpoint = testing_util::PauseAfterEpoch(1);  // so the shutdown interrupts it
   Start(options);
   UploadData();
   const int kEpochs = 10;
@@ -967,7 +967,7 @@ TEST_F(FlnServerTest, GracefulShutdownKeepsTheJobRunningAndARestartResumesIt) {
   EXPECT_EQ(cut_off.status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << cut_off.status.error_message();
 
-  options.pause_after_epoch_for_testing = 0;
+  options.after_checkpoint = nullptr;
   Start(options);  // same data_dir
   v1::Job after_restart;
   ASSERT_TRUE(GetJob(job.id(), &after_restart).ok());
@@ -1018,10 +1018,10 @@ TEST_F(FlnServerTest, ACorruptCheckpointIsDataLossNotGarbage) {
   UploadData();
   const v1::Job job = TrainedJob(1);
   const std::string path = absl::StrCat(options_.data_dir, "/checkpoints/", job.id(), ".ckpt");
-  absl::StatusOr<std::string> bytes = ReadFileToString(path);
+  absl::StatusOr<std::string> bytes = ReadFileToString(Env::Default(), path);
   ASSERT_TRUE(bytes.ok());
   (*bytes)[bytes->size() / 2] ^= 0x40;
-  ASSERT_TRUE(WriteFileAtomically(path, *bytes).ok());
+  ASSERT_TRUE(WriteFileAtomically(Env::Default(), path, *bytes).ok());
   v1::Model model;
   EXPECT_EQ(GetModel(job.id(), false, &model).error_code(), grpc::StatusCode::DATA_LOSS);
 }

@@ -30,8 +30,6 @@ constexpr int kMaxPageSize = 1000;
 // Abrupt server stops without progress after which a job is not resumed.
 constexpr int kMaxAbruptStops = 2;
 
-int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
-
 bool IsTerminal(v1::JobState state) {
   return state == v1::SUCCEEDED || state == v1::FAILED || state == v1::CANCELLED;
 }
@@ -207,9 +205,9 @@ absl::Status JobManager::Recover() {
       FLN_RETURN_IF_ERROR(
           events_
               ->Append(job.id(),
-                       [](v1::Job* j) {
+                       [this](v1::Job* j) {
                          j->set_state(v1::CANCELLED);
-                         j->set_finished_at_micros(NowMicros());
+                         j->set_finished_at_micros(options_.env->NowMicros());
                          return absl::OkStatus();
                        },
                        {StateEvent(v1::CANCELLED, 0,
@@ -267,7 +265,7 @@ absl::StatusOr<bool> JobManager::CountAbruptStop(const v1::Job& job) {
                                    [&](v1::Job* j) {
                                      j->set_abrupt_stops(stops);
                                      j->set_state(v1::FAILED);
-                                     j->set_finished_at_micros(NowMicros());
+                                     j->set_finished_at_micros(options_.env->NowMicros());
                                      j->set_error_code(static_cast<int>(absl::StatusCode::kAborted));
                                      j->set_error_message(reason);
                                      return absl::OkStatus();
@@ -355,7 +353,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
   job.set_holdout_fraction(holdout);
   *job.mutable_model() = request.model();
   *job.mutable_schedule() = schedule;
-  job.set_created_at_micros(NowMicros());
+  job.set_created_at_micros(options_.env->NowMicros());
   job.set_request_id(request.request_id());
   job.set_created_by(created_by);
 
@@ -439,16 +437,15 @@ absl::StatusOr<v1::Job> JobManager::Cancel(const std::string& id) {
     const std::string message = job.state() == v1::QUEUED
                                     ? "cancelled by request before it started"
                                     : "cancelled by request before it resumed";
-    return events_->Append(
-        id,
-        [](v1::Job* j) {
-          if (IsTerminal(j->state())) return AlreadyEnded(*j);
-          j->set_state(v1::CANCELLED);
-          j->set_cancel_requested(true);
-          j->set_finished_at_micros(NowMicros());
-          return absl::OkStatus();
-        },
-        {StateEvent(v1::CANCELLED, 0, message)});
+    return events_->Append(id,
+                           [this](v1::Job* j) {
+                             if (IsTerminal(j->state())) return AlreadyEnded(*j);
+                             j->set_state(v1::CANCELLED);
+                             j->set_cancel_requested(true);
+                             j->set_finished_at_micros(options_.env->NowMicros());
+                             return absl::OkStatus();
+                           },
+                           {StateEvent(v1::CANCELLED, 0, message)});
   }
   // RUNNING in the store but not here: interrupted by a shutdown in progress.
   // The next start sees cancel_requested and ends it as CANCELLED.
@@ -537,7 +534,7 @@ void JobManager::RunJob(const std::string& id, ActiveJob* active) {
       id,
       [&](v1::Job* j) {
         j->set_state(v1::RUNNING);
-        if (j->started_at_micros() == 0) j->set_started_at_micros(NowMicros());
+        if (j->started_at_micros() == 0) j->set_started_at_micros(options_.env->NowMicros());
         j->set_epochs_completed(from_epoch);
         return absl::OkStatus();
       },
@@ -586,7 +583,7 @@ absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resum
     v1::JobEvent event;
     v1::MetricRecord* record = event.mutable_metrics();
     *record = ToRecord(report);
-    record->set_produced_at_micros(NowMicros());
+    record->set_produced_at_micros(options_.env->NowMicros());
     event.set_time_micros(record->produced_at_micros());
     progress_error = events_
                          ->Append(id,
@@ -602,14 +599,7 @@ absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resum
     FLN_RETURN_IF_ERROR(checkpoints_->Save(id, checkpoint));
     const int epoch = checkpoint.state().epochs_completed();
     FLN_RETURN_IF_ERROR(RecordCheckpoint(id, epoch));
-    if (epoch == options_.pause_after_epoch_for_testing) {
-      // Cancel and Shutdown set the flag with mu_ held, which re-evaluates this.
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(
-                               +[](std::atomic<bool>* cancel) { return cancel->load(); },
-                               &active->cancel),
-                           absl::Minutes(10));
-    }
+    if (options_.after_checkpoint) options_.after_checkpoint(id, epoch, active->cancel);
     return absl::OkStatus();
   };
   return Train(job.model(), job.schedule(), *train, test, hooks, resume).status();
@@ -665,7 +655,7 @@ void JobManager::Finish(const std::string& id, const absl::Status& status, Activ
       id,
       [&](v1::Job* j) {
         j->set_state(change.state());
-        j->set_finished_at_micros(NowMicros());
+        j->set_finished_at_micros(options_.env->NowMicros());
         j->set_error_code(change.error_code());
         j->set_error_message(change.message());
         return absl::OkStatus();

@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,6 +42,7 @@
 #include "proto/service.pb.h"
 #include "server/checkpoint_store.h"
 #include "server/dataset_store.h"
+#include "server/env.h"
 #include "server/job_event_log.h"
 #include "server/metadata_store.h"
 
@@ -57,11 +59,13 @@ class JobManager {
     // exceeds this many bytes (RESOURCE_EXHAUSTED); 0 = half of this
     // machine's physical memory.
     int64_t max_job_memory_bytes = 0;
-    // Testing only: once a job has checkpointed this epoch (> 0), its worker
-    // waits until the job is cancelled or the manager shuts down, so a test
-    // can interrupt a job at a known point (kill -9 included) without racing
-    // the trainer. 0 = never.
-    int pause_after_epoch_for_testing = 0;
+    Env* env = Env::Default();  // clock
+    // Runs on a job's worker thread after each epoch checkpoint is saved and
+    // recorded, with the job's stop flag (set by Cancel and Shutdown). Lets a
+    // test hold a job at a known point (kill -9 included) without racing the
+    // trainer; production leaves it empty.
+    std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
+        after_checkpoint;
   };
 
   // Validates the options (INVALID_ARGUMENT naming the flag), recovers

@@ -82,8 +82,6 @@ CREATE TABLE IF NOT EXISTS request_ids(
 PRAGMA user_version = 1;
 )sql";
 
-int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
-
 absl::Status SqliteStatus(int rc, const std::string& message) {
   switch (rc & 0xff) {
     case SQLITE_FULL:
@@ -112,7 +110,8 @@ absl::StatusOr<Proto> ParseRow(const std::string& bytes, const char* what) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& path,
+                                                                   Env* env) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -123,7 +122,7 @@ absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::st
     sqlite3_close(db);
     return SqliteStatus(rc, message);
   }
-  std::unique_ptr<MetadataStore> store(new MetadataStore(db, path));
+  std::unique_ptr<MetadataStore> store(new MetadataStore(db, path, env));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
   FLN_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
@@ -369,7 +368,7 @@ absl::StatusOr<MetadataStore::InsertJobResult> MetadataStore::InsertJob(
     result.created = true;
     first_event.set_sequence(1);
     first_event.set_job_id(job.id());
-    if (first_event.time_micros() == 0) first_event.set_time_micros(NowMicros());
+    if (first_event.time_micros() == 0) first_event.set_time_micros(env_->NowMicros());
     FLN_RETURN_IF_ERROR(WriteJobLocked(result.job, /*insert=*/true));
     FLN_RETURN_IF_ERROR(InsertEventLocked(first_event));
     if (!job.request_id().empty()) {
@@ -448,7 +447,7 @@ absl::StatusOr<v1::Job> MetadataStore::UpdateJob(const std::string& id, const Jo
     if (mutate) FLN_RETURN_IF_ERROR(mutate(&job));
     job.set_id(id);  // a mutation cannot rename the job
     if (events != nullptr) {
-      const int64_t now = NowMicros();
+      const int64_t now = env_->NowMicros();
       for (v1::JobEvent& event : *events) {
         event.set_sequence(job.last_sequence() + 1);
         event.set_job_id(id);

@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "proto/service.pb.h"
+#include "server/env.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -44,9 +45,11 @@ namespace fln {
 
 class MetadataStore {
  public:
-  // Opens or creates the database at `path` and its schema. Errors: INTERNAL
+  // Opens or creates the database at `path` and its schema; times come from
+  // `env`'s clock (SQLite does its own file I/O, see env.h). Errors: INTERNAL
   // (or DATA_LOSS for a corrupt file) naming `path`.
-  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(const std::string& path,
+                                                             Env* env = Env::Default());
   ~MetadataStore();
   MetadataStore(const MetadataStore&) = delete;
   MetadataStore& operator=(const MetadataStore&) = delete;
@@ -114,7 +117,8 @@ class MetadataStore {
 
  private:
   class Statement;
-  explicit MetadataStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  MetadataStore(sqlite3* db, std::string path, Env* env)
+      : db_(db), path_(std::move(path)), env_(env) {}
 
   absl::Status AddCreatedByColumn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -134,6 +138,7 @@ class MetadataStore {
   absl::Mutex mu_;
   sqlite3* const db_;  // owned; used only with mu_ held
   const std::string path_;
+  Env* const env_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_ ABSL_GUARDED_BY(mu_);
 };
 

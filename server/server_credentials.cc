@@ -12,8 +12,8 @@ bool IsLoopbackListen(const std::string& listen) {
   return host == "localhost" || host == "[::1]" || absl::StartsWith(host, "127.");
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsFiles& tls) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const TlsFiles& tls,
+                                                                               Env* env) {
   if (tls.cert.empty() != tls.key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
   }
@@ -25,11 +25,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   }
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  FLN_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(tls.key));
-  FLN_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(tls.cert));
+  FLN_ASSIGN_OR_RETURN(pair.private_key, ReadFileToString(env, tls.key));
+  FLN_ASSIGN_OR_RETURN(pair.cert_chain, ReadFileToString(env, tls.cert));
   options.pem_key_cert_pairs.push_back(std::move(pair));
   if (!tls.client_ca.empty()) {
-    FLN_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFileToString(tls.client_ca));
+    FLN_ASSIGN_OR_RETURN(options.pem_root_certs, ReadFileToString(env, tls.client_ca));
     options.client_certificate_request =
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }

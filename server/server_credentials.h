@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/env.h"
 
 namespace fln {
 
@@ -27,9 +28,10 @@ bool IsLoopbackListen(const std::string& listen);
 
 // TLS credentials from the files (insecure ones when tls.cert is empty).
 // INVALID_ARGUMENT naming the flag when only one of cert and key is given or
-// a client CA comes without them; NOT_FOUND for an unreadable file.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const TlsFiles& tls);
+// a client CA comes without them; NOT_FOUND for an unreadable file (read
+// through `env`).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(const TlsFiles& tls,
+                                                                               Env* env);
 
 // A non-loopback `listen` needs TLS and tokens unless `insecure` says
 // otherwise; INVALID_ARGUMENT naming the flags.

@@ -82,12 +82,21 @@ v1::Schedule FlnSchedule(int epochs, int batch_size, uint64_t seed) {
   return schedule;
 }
 
+std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
+PauseAfterEpoch(int pause_epoch) {
+  return [pause_epoch](const std::string&, int epoch, const std::atomic<bool>& stop) {
+    if (epoch != pause_epoch) return;
+    const absl::Time give_up = absl::Now() + absl::Minutes(10);
+    while (!stop.load() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(10));
+  };
+}
+
 std::string FreshDir(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   const std::string dir =
       absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/", name, "-", RandomHex(8));
-  RemoveRecursively(dir).IgnoreError();
-  CreateDirectories(dir).IgnoreError();
+  Env::Default()->RemoveRecursively(dir).IgnoreError();
+  CreateDirectories(Env::Default(), dir).IgnoreError();
   return dir;
 }
 

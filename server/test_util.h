@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +42,12 @@ std::string ToIdxLabels(const Dataset& data);
 v1::ModelSpec Mlp(int input, int hidden, int classes);
 // FLN with cheap solver settings; `seed` fixed so runs are reproducible.
 v1::Schedule FlnSchedule(int epochs, int batch_size, uint64_t seed = 7);
+
+// An FlnServer::Options::after_checkpoint that holds a job after it has
+// checkpointed `epoch` until it is cancelled or the server shuts down (at
+// most 10 minutes), so a test can interrupt it at a known point.
+std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
+PauseAfterEpoch(int epoch);
 
 // A fresh, empty directory under $TEST_TMPDIR.
 std::string FreshDir(const std::string& name);

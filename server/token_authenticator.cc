@@ -1,12 +1,9 @@
 #include "server/token_authenticator.h"
 
-#include <sys/stat.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/time/clock.h"
 #include "core/status_macros.h"
 #include "server/file_util.h"
 #include "server/logging.h"
@@ -15,18 +12,17 @@ namespace fln {
 namespace {
 
 constexpr size_t kMinTokenLength = 16;
-constexpr absl::Duration kCheckInterval = absl::Seconds(1);
+constexpr int64_t kCheckIntervalMicros = 1000000;
 
 }  // namespace
 
 // What tells a changed file: the modification time alone does not, since two
 // writes within one kernel clock tick share it; an atomic replacement (write
 // and rename) also changes the inode, an edit in place mostly the size.
-std::string TokenAuthenticator::Signature(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return "missing";
-  return absl::StrCat(st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec, "/", st.st_ino, "/",
-                      st.st_size);
+std::string TokenAuthenticator::Signature() const {
+  absl::StatusOr<FileVersion> version = env_->StatFile(path_);
+  if (!version.ok()) return "missing";
+  return absl::StrCat(version->mtime_nanos, "/", version->inode, "/", version->size);
 }
 
 namespace {
@@ -77,28 +73,26 @@ absl::StatusOr<TokenAuthenticator::Tokens> TokenAuthenticator::Parse(absl::strin
 }
 
 absl::StatusOr<std::unique_ptr<TokenAuthenticator>> TokenAuthenticator::FromFile(
-    const std::string& path) {
-  const std::string signature = Signature(path);
-  FLN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(path));
-  FLN_ASSIGN_OR_RETURN(Tokens tokens, Parse(text, path));
-  return std::unique_ptr<TokenAuthenticator>(
-      new TokenAuthenticator(path, std::move(tokens), signature));
+    const std::string& path, Env* env) {
+  std::unique_ptr<TokenAuthenticator> auth(new TokenAuthenticator(env, path));
+  absl::MutexLock lock(&auth->mu_);
+  auth->signature_ = auth->Signature();
+  FLN_ASSIGN_OR_RETURN(const std::string text, ReadFileToString(env, path));
+  FLN_ASSIGN_OR_RETURN(auth->tokens_, Parse(text, path));
+  return auth;
 }
 
-TokenAuthenticator::TokenAuthenticator(std::string path, Tokens tokens, std::string signature)
-    : path_(std::move(path)),
-      tokens_(std::move(tokens)),
-      signature_(std::move(signature)),
-      last_check_(absl::Now()) {}
+TokenAuthenticator::TokenAuthenticator(Env* env, std::string path)
+    : env_(env), path_(std::move(path)), last_check_micros_(env->NowMicros()) {}
 
 void TokenAuthenticator::ReloadIfChanged() {
-  const absl::Time now = absl::Now();
-  if (now - last_check_ < kCheckInterval) return;
-  last_check_ = now;
-  std::string signature = Signature(path_);
+  const int64_t now = env_->NowMicros();
+  if (now - last_check_micros_ < kCheckIntervalMicros) return;
+  last_check_micros_ = now;
+  std::string signature = Signature();
   if (signature == signature_) return;
   signature_ = std::move(signature);
-  absl::StatusOr<std::string> text = ReadFileToString(path_);
+  absl::StatusOr<std::string> text = ReadFileToString(env_, path_);
   absl::StatusOr<Tokens> tokens = text.ok() ? Parse(*text, path_) : text.status();
   if (!tokens.ok()) {
     Log(absl::StrCat("auth token file changed but is unusable, keeping the previous tokens: ",

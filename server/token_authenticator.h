@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
+#include "server/env.h"
 
 namespace fln {
 
@@ -28,8 +28,11 @@ class TokenAuthenticator {
  public:
   // INVALID_ARGUMENT naming the line for a malformed file (a line without
   // both fields, a token shorter than 16 characters, a repeated name or
-  // token), or one without tokens; NOT_FOUND if it cannot be read.
-  static absl::StatusOr<std::unique_ptr<TokenAuthenticator>> FromFile(const std::string& path);
+  // token), or one without tokens; NOT_FOUND if it cannot be read. The file
+  // is read through `env`, and checked for changes at most once a second of
+  // `env`'s clock.
+  static absl::StatusOr<std::unique_ptr<TokenAuthenticator>> FromFile(const std::string& path,
+                                                                      Env* env = Env::Default());
 
   // The token's name for an "authorization" header value "Bearer TOKEN";
   // UNAUTHENTICATED when it is missing, malformed or not (any longer) in the
@@ -39,16 +42,17 @@ class TokenAuthenticator {
 
  private:
   using Tokens = std::vector<std::pair<std::string, std::string>>;  // (token, name)
-  TokenAuthenticator(std::string path, Tokens tokens, std::string signature);
-  static std::string Signature(const std::string& path);
+  TokenAuthenticator(Env* env, std::string path);
+  std::string Signature() const;
   static absl::StatusOr<Tokens> Parse(absl::string_view text, const std::string& path);
   void ReloadIfChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  Env* const env_;
   const std::string path_;
   absl::Mutex mu_;
   Tokens tokens_ ABSL_GUARDED_BY(mu_);
   std::string signature_ ABSL_GUARDED_BY(mu_);  // Signature() at the last read
-  absl::Time last_check_ ABSL_GUARDED_BY(mu_);
+  int64_t last_check_micros_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace fln

@@ -1,7 +1,7 @@
 #include "server/token_authenticator.h"
 
-#include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "server/fault_injection_env.h"
 #include "server/file_util.h"
 #include "server/test_util.h"
 
@@ -14,7 +14,9 @@ constexpr char kBob[] = "bob-0123456789abcdef";
 class TokenAuthenticatorTest : public ::testing::Test {
  protected:
   void SetUp() override { path_ = testing_util::FreshDir("tokens") + "/tokens"; }
-  void Write(const std::string& text) { ASSERT_TRUE(WriteFileAtomically(path_, text).ok()); }
+  void Write(const std::string& text) {
+    ASSERT_TRUE(WriteFileAtomically(Env::Default(), path_, text).ok());
+  }
   std::string path_;
 };
 
@@ -32,19 +34,24 @@ TEST_F(TokenAuthenticatorTest, NamesTheTokenAndRefusesOthers) {
   }
 }
 
-TEST_F(TokenAuthenticatorTest, RevokesAndRotatesWhenTheFileChanges) {
+TEST_F(TokenAuthenticatorTest, RevokesAndRotatesOnceASecondAfterTheFileChanges) {
+  FaultInjectionEnv env;
+  env.UseFakeClock(1000000000);
   Write(absl::StrCat("alice ", kAlice, "\nbob ", kBob, "\n"));
-  auto auth = TokenAuthenticator::FromFile(path_);
+  auto auth = TokenAuthenticator::FromFile(path_, &env);
   ASSERT_TRUE(auth.ok()) << auth.status();
   ASSERT_TRUE((*auth)->Authenticate(absl::StrCat("Bearer ", kBob)).ok());
   Write(absl::StrCat("alice ", kAlice, "\n"));  // bob revoked
-  absl::SleepFor(absl::Milliseconds(1100));     // past the once-a-second check
+  env.AdvanceClock(999999);
+  EXPECT_TRUE((*auth)->Authenticate(absl::StrCat("Bearer ", kBob)).ok())
+      << "the file is looked at no more than once a second";
+  env.AdvanceClock(1);
   EXPECT_EQ((*auth)->Authenticate(absl::StrCat("Bearer ", kBob)).status().code(),
             absl::StatusCode::kUnauthenticated);
   EXPECT_TRUE((*auth)->Authenticate(absl::StrCat("Bearer ", kAlice)).ok());
   // A broken edit keeps the tokens in force rather than locking everyone out.
   Write("alice\n");
-  absl::SleepFor(absl::Milliseconds(1100));
+  env.AdvanceClock(1000000);
   EXPECT_TRUE((*auth)->Authenticate(absl::StrCat("Bearer ", kAlice)).ok());
 }
 
