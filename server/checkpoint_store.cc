@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "core/status_macros.h"
 
 namespace fln {
@@ -81,7 +82,11 @@ absl::StatusOr<v1::Checkpoint> CheckpointStore::Decode(const std::string& bytes,
 
 absl::Status CheckpointStore::Save(const std::string& job_id,
                                    const v1::Checkpoint& checkpoint) const {
-  return WriteFileAtomically(env_, PathFor(job_id), Encode(checkpoint));
+  const absl::Status saved = WriteFileAtomically(env_, PathFor(job_id), Encode(checkpoint));
+  if (saved.ok()) return saved;
+  // The message reaches clients (a failed job's reason): no server paths.
+  return absl::Status(saved.code(),
+                      absl::StrReplaceAll(saved.message(), {{dir_ + "/", "checkpoint file "}}));
 }
 
 absl::StatusOr<v1::Checkpoint> CheckpointStore::Load(const std::string& job_id) const {

@@ -33,7 +33,8 @@ class CheckpointStore {
   CheckpointStore(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
 
   // Durably replaces the job's checkpoint. Errors: file_util.h's (e.g.
-  // RESOURCE_EXHAUSTED when the disk is full); the old file is then intact.
+  // RESOURCE_EXHAUSTED when the disk is full), naming the file without the
+  // server's directory; the old file is then intact.
   absl::Status Save(const std::string& job_id, const v1::Checkpoint& checkpoint) const;
 
   // NOT_FOUND if the job has no checkpoint; DATA_LOSS (naming the file) for a

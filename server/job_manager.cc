@@ -17,6 +17,7 @@
 #include "core/train.h"
 #include "core/validation.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "server/exception_guard.h"
 #include "server/file_util.h"
 #include "server/logging.h"
 
@@ -544,7 +545,11 @@ void JobManager::RunJob(const std::string& id, ActiveJob* active) {
     return;
   }
   if (recovering) Log(absl::StrCat("job ", id, " resumed from epoch ", from_epoch));
-  Finish(id, Execute(*started, resume ? &*resume : nullptr, active), active);
+  Finish(
+      id,
+      StatusFromExceptions(absl::StrCat("job ", id),
+                           [&] { return Execute(*started, resume ? &*resume : nullptr, active); }),
+      active);
 }
 
 absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resume,
