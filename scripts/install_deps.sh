@@ -11,6 +11,8 @@ PACKAGES=(
   libopenblas0-openmp
   dataset-fashion-mnist
   python3
+  python3-grpcio python3-protobuf python3-numpy
+  libcpp-httplib-dev chromium chromium-driver python3-selenium
 )
 
 missing=()
