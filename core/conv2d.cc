@@ -1,6 +1,7 @@
 #include "core/conv2d.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fln {
 
@@ -36,27 +37,48 @@ void ForEachWindowRun(const Conv2dGeometry& g, int oh, int ow, Visit visit) {
   }
 }
 
+// Window runs at least this long are copied with memcpy; shorter ones (5
+// floats in LeNet-5's first layer) by a plain loop, since a libc call per
+// run costs more than such a copy (im2col of conv1 1.6 -> 1.4 ms per batch
+// of 128 on one core) while memcpy wins on conv2's 30-float runs.
+constexpr int kMemcpyRun = 16;
+
+// Writes the patch columns of one sample. The attribute keeps GCC from
+// turning the short-run loop back into a memmove call.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void Im2ColSample(
+    const Conv2dGeometry& g, int out_height, int out_width, const float* image,
+    float* patches) {
+  const int patch_size = g.patch_size();
+  for (int oh = 0; oh < out_height; ++oh) {
+    for (int ow = 0; ow < out_width; ++ow) {
+      float* patch = patches + static_cast<Eigen::Index>(oh * out_width + ow) * patch_size;
+      ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
+        const float* from = image + input_offset;
+        float* to = patch + patch_offset;
+        if (length >= kMemcpyRun) {
+          std::memcpy(to, from, sizeof(float) * length);
+        } else {
+          for (int i = 0; i < length; ++i) to[i] = from[i];
+        }
+      });
+    }
+  }
+}
+
 }  // namespace
 
 void Im2Col(const Conv2dGeometry& g, const Matrix& input, Matrix* patches) {
   const int samples = static_cast<int>(input.cols());
-  const int positions = g.out_height() * g.out_width();
+  const int out_height = g.out_height(), out_width = g.out_width();
+  const int positions = out_height * out_width;
   patches->resize(g.patch_size(), static_cast<Eigen::Index>(samples) * positions);
   // Only SAME windows can overhang the image (on either side, even when
   // pad() == 0), and only they leave entries unwritten.
   if (g.padding == Padding::kSame) patches->setZero();
 #pragma omp parallel for schedule(static)
   for (int j = 0; j < samples; ++j) {
-    const float* image = input.col(j).data();
-    for (int oh = 0; oh < g.out_height(); ++oh) {
-      for (int ow = 0; ow < g.out_width(); ++ow) {
-        const Eigen::Index col = static_cast<Eigen::Index>(j) * positions + oh * g.out_width() + ow;
-        float* patch = patches->col(col).data();
-        ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
-          std::copy_n(image + input_offset, length, patch + patch_offset);
-        });
-      }
-    }
+    Im2ColSample(g, out_height, out_width, input.col(j).data(),
+                 patches->col(static_cast<Eigen::Index>(j) * positions).data());
   }
 }
 
