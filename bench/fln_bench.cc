@@ -27,6 +27,7 @@
 #include "absl/strings/str_split.h"
 #include "bench/flop_count.h"
 #include "bench/gemm_probe.h"
+#include "client/user_path.h"
 #include "bench/machine_load.h"
 #include "core/allocator_settings.h"
 #include "core/idx_reader.h"
@@ -103,7 +104,7 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   v1::Schedule schedule;
   const std::string path = absl::GetFlag(FLAGS_schedule);
   if (!path.empty()) {
-    std::ifstream in(path);
+    std::ifstream in(ResolveUserPath(path));
     std::stringstream text;
     text << in.rdbuf();
     if (!in || !google::protobuf::TextFormat::ParseFromString(text.str(), &schedule)) {
@@ -205,7 +206,7 @@ int Run() {
   omp_set_num_threads(threads);
 
   std::string dir = absl::GetFlag(FLAGS_dataset);
-  if (dir == "fashion-mnist") dir = kFashionMnistDir;
+  dir = dir == "fashion-mnist" ? kFashionMnistDir : ResolveUserPath(dir);
   absl::StatusOr<TrainTestSplit> data = LoadIdxDirectory(dir);
   if (!data.ok()) {
     std::cerr << "fln_bench: " << data.status() << "\n";

@@ -8,6 +8,7 @@
 #include "client/command.h"
 #include "client/format.h"
 #include "client/json_output.h"
+#include "client/user_path.h"
 #include "core/status_macros.h"
 
 namespace fln {
@@ -30,7 +31,7 @@ std::string DefaultName(const std::string& path) {
 }
 
 absl::StatusOr<std::unique_ptr<std::ifstream>> OpenInput(const std::string& path) {
-  auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+  auto in = std::make_unique<std::ifstream>(ResolveUserPath(path), std::ios::binary);
   if (!*in) return absl::NotFoundError(absl::StrCat(path, ": cannot open for reading"));
   return in;
 }

@@ -10,6 +10,7 @@
 #include "client/json_output.h"
 #include "core/csv_reader.h"
 #include "core/idx_reader.h"
+#include "client/user_path.h"
 #include "core/status_macros.h"
 #include "google/protobuf/text_format.h"
 
@@ -46,7 +47,7 @@ absl::Status WriteCheckpoint(const v1::Checkpoint& checkpoint, const std::string
   const bool printed = text ? google::protobuf::TextFormat::PrintToString(checkpoint, &bytes)
                             : checkpoint.SerializeToString(&bytes);
   if (!printed) return absl::InternalError("cannot serialise the checkpoint");
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::ofstream out(ResolveUserPath(path), std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "client/user_path.h"
 #include "core/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -44,7 +45,7 @@ absl::Status ParseTextProto(absl::string_view text, absl::string_view source,
 }
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(ResolveUserPath(path), std::ios::binary);
   if (!in) {
     const int error = errno;
     const std::string reason = absl::StrCat(path, ": ", std::strerror(error));
