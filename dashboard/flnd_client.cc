@@ -3,33 +3,21 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "client/connection.h"
 
 namespace fln {
 namespace dashboard {
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
 
 absl::StatusOr<std::unique_ptr<FlndClient>> FlndClient::Create(Options options) {
   if (options.address.empty()) {
     return absl::InvalidArgumentError("--flnd must be HOST:PORT, got an empty address");
   }
-  grpc::ChannelArguments args;
-  // Keepalive pings, so a Watch notices a dead flnd; no receive limit (a
-  // model spec with weights is never asked for, but a long job list is big).
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetMaxReceiveMessageSize(-1);
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (!options.ca_cert.empty()) {
-    grpc::SslCredentialsOptions tls;
-    tls.pem_root_certs = options.ca_cert;
-    credentials = grpc::SslCredentials(tls);
-  }
-  auto channel = grpc::CreateCustomChannel(options.address, credentials, args);
+  // The CLI's channel: keepalive (a Watch notices a dead flnd), no receive
+  // limit, TLS with ca_cert, the token on every call.
+  client::ClientSecurity security;
+  security.token = options.token;
+  security.ca_cert = options.ca_cert;
+  auto channel = client::MakeChannel(options.address, security);
   return std::unique_ptr<FlndClient>(new FlndClient(std::move(options), std::move(channel)));
 }
 
@@ -43,9 +31,6 @@ FlndClient::FlndClient(Options options, std::shared_ptr<grpc::Channel> channel)
 std::unique_ptr<grpc::ClientContext> FlndClient::NewContext(bool unary) const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (unary) context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  // Metadata rather than call credentials: gRPC drops call credentials on a
-  // plaintext channel, and a loopback flnd may use tokens without TLS.
-  if (!options_.token.empty()) context->AddMetadata("authorization", "Bearer " + options_.token);
   return context;
 }
 
@@ -57,7 +42,7 @@ absl::StatusOr<std::vector<v1::Job>> FlndClient::ListJobs(v1::JobState state) {
   while (true) {
     v1::ListJobsResponse response;
     auto context = NewContext(/*unary=*/true);
-    absl::Status status = FromGrpc(jobs_->List(context.get(), request, &response));
+    absl::Status status = client::FromGrpc(jobs_->List(context.get(), request, &response));
     if (!status.ok()) return status;
     for (v1::Job& job : *response.mutable_jobs()) jobs.push_back(std::move(job));
     // A token that does not move would loop forever.
@@ -74,7 +59,7 @@ absl::StatusOr<v1::Job> FlndClient::GetJob(const std::string& id) {
   request.set_id(id);
   v1::Job job;
   auto context = NewContext(/*unary=*/true);
-  absl::Status status = FromGrpc(jobs_->Get(context.get(), request, &job));
+  absl::Status status = client::FromGrpc(jobs_->Get(context.get(), request, &job));
   if (!status.ok()) return status;
   return job;
 }
@@ -84,7 +69,7 @@ absl::StatusOr<v1::Job> FlndClient::CancelJob(const std::string& id) {
   request.set_id(id);
   v1::Job job;
   auto context = NewContext(/*unary=*/true);
-  absl::Status status = FromGrpc(jobs_->Cancel(context.get(), request, &job));
+  absl::Status status = client::FromGrpc(jobs_->Cancel(context.get(), request, &job));
   if (!status.ok()) return status;
   return job;
 }
@@ -93,7 +78,7 @@ absl::StatusOr<std::vector<v1::Dataset>> FlndClient::ListDatasets() {
   v1::ListDatasetsResponse response;
   auto context = NewContext(/*unary=*/true);
   absl::Status status =
-      FromGrpc(datasets_->List(context.get(), v1::ListDatasetsRequest(), &response));
+      client::FromGrpc(datasets_->List(context.get(), v1::ListDatasetsRequest(), &response));
   if (!status.ok()) return status;
   return std::vector<v1::Dataset>(response.datasets().begin(), response.datasets().end());
 }
@@ -103,7 +88,7 @@ absl::StatusOr<v1::Model> FlndClient::GetModel(const std::string& id) {
   request.set_id(id);
   v1::Model model;
   auto context = NewContext(/*unary=*/true);
-  absl::Status status = FromGrpc(models_->Get(context.get(), request, &model));
+  absl::Status status = client::FromGrpc(models_->Get(context.get(), request, &model));
   if (!status.ok()) return status;
   return model;
 }
@@ -115,7 +100,7 @@ absl::StatusOr<v1::EvaluateResponse> FlndClient::Evaluate(const std::string& mod
   request.set_dataset_id(dataset_id);
   v1::EvaluateResponse response;
   auto context = NewContext(/*unary=*/true);
-  absl::Status status = FromGrpc(models_->Evaluate(context.get(), request, &response));
+  absl::Status status = client::FromGrpc(models_->Evaluate(context.get(), request, &response));
   if (!status.ok()) return status;
   return response;
 }
@@ -123,7 +108,7 @@ absl::StatusOr<v1::EvaluateResponse> FlndClient::Evaluate(const std::string& mod
 absl::StatusOr<v1::PredictResponse> FlndClient::Predict(const v1::PredictRequest& request) {
   v1::PredictResponse response;
   auto context = NewContext(/*unary=*/true);
-  absl::Status status = FromGrpc(models_->Predict(context.get(), request, &response));
+  absl::Status status = client::FromGrpc(models_->Predict(context.get(), request, &response));
   if (!status.ok()) return status;
   return response;
 }
@@ -150,7 +135,7 @@ absl::Status FlndClient::Watch(const std::string& job_id, int64_t from_sequence,
     }
   }
   // Finish after TryCancel drains the stream; its CANCELLED is ours, not an error.
-  absl::Status status = FromGrpc(reader->Finish());
+  absl::Status status = client::FromGrpc(reader->Finish());
   {
     absl::MutexLock lock(&mutex_);
     open_watches_.erase(context.get());

@@ -34,9 +34,6 @@
 namespace fln {
 namespace dashboard {
 
-// grpc::Status -> absl::Status; the two share numeric codes.
-absl::Status FromGrpc(const grpc::Status& status);
-
 class FlndClient {
  public:
   struct Options {

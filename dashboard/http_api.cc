@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/json_output.h"
 #include "dashboard/json_convert.h"
 #include "dashboard/sse.h"
 #include "dashboard/static_files.h"
@@ -31,7 +32,7 @@ void SendProto(const absl::StatusOr<std::string>& json, httplib::Response* res) 
 template <typename T>
 void SendResult(const absl::StatusOr<T>& result, httplib::Response* res) {
   if (!result.ok()) return SendError(result.status(), res);
-  SendProto(ProtoToJson(*result), res);
+  SendProto(client::ProtoToJson(*result), res);
 }
 
 bool IsTerminal(v1::JobState state) {
@@ -58,7 +59,7 @@ void ListJobs(FlndClient* flnd, const httplib::Request& req, httplib::Response* 
   if (!jobs.ok()) return SendError(jobs.status(), res);
   v1::ListJobsResponse response;
   for (v1::Job& job : *jobs) *response.add_jobs() = std::move(job);
-  SendProto(ProtoToJson(response), res);
+  SendProto(client::ProtoToJson(response), res);
 }
 
 void ListDatasets(FlndClient* flnd, httplib::Response* res) {
@@ -66,7 +67,7 @@ void ListDatasets(FlndClient* flnd, httplib::Response* res) {
   if (!datasets.ok()) return SendError(datasets.status(), res);
   v1::ListDatasetsResponse response;
   for (v1::Dataset& dataset : *datasets) *response.add_datasets() = std::move(dataset);
-  SendProto(ProtoToJson(response), res);
+  SendProto(client::ProtoToJson(response), res);
 }
 
 // The job's events as SSE, backed by one Watch per HTTP connection: the

@@ -7,19 +7,6 @@
 namespace fln {
 namespace dashboard {
 
-absl::StatusOr<std::string> ProtoToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(absl::StrCat("cannot print ", message.GetTypeName(),
-                                            " as JSON: ", status.ToString()));
-  }
-  return json;
-}
-
 namespace {
 
 // `text` as a quoted JSON string; protobuf does the escaping.

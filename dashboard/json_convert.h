@@ -1,12 +1,12 @@
 // File: json_convert.h
 //
-// JSON in and out of the dashboard's HTTP API. Protos go out with protobuf's
-// JSON mapping, as `fln --json` prints them (client/json_output.h): proto
+// JSON in and out of the dashboard's HTTP API. Protos go out through
+// client::ProtoToJson, as `fln --json` prints them (client/json_output.h): proto
 // field names, enums as names, zero values included, 64-bit integers as
 // strings (the pages read them with Number()). Figures a MetricRecord does
 // not carry stay -1, as on the wire.
 //
-//   absl::StatusOr<std::string> json = ProtoToJson(job);
+//   absl::StatusOr<std::string> json = client::ProtoToJson(job);
 //   absl::StatusOr<v1::PredictRequest> request =
 //       ParsePredictRequest(R"({"inputs":[0,0,255,...]})", "j-1");
 #ifndef FLN_DASHBOARD_JSON_CONVERT_H_
@@ -22,9 +22,6 @@
 
 namespace fln {
 namespace dashboard {
-
-// The proto as one line of JSON. INTERNAL if protobuf cannot print it.
-absl::StatusOr<std::string> ProtoToJson(const google::protobuf::Message& message);
 
 // {"error":{"code":"NOT_FOUND","message":"..."}}, the body of every failed call.
 std::string ErrorJson(const absl::Status& status);

@@ -6,19 +6,6 @@ namespace fln {
 namespace dashboard {
 namespace {
 
-TEST(ProtoToJsonTest, UsesProtoNamesAndKeepsZeroValues) {
-  v1::Job job;
-  job.set_id("j-1");
-  job.set_state(v1::RUNNING);
-  job.set_last_sequence(12);
-  absl::StatusOr<std::string> json = ProtoToJson(job);
-  ASSERT_TRUE(json.ok()) << json.status();
-  EXPECT_NE(json->find("\"id\":\"j-1\""), std::string::npos) << *json;
-  EXPECT_NE(json->find("\"state\":\"RUNNING\""), std::string::npos) << *json;
-  EXPECT_NE(json->find("\"last_sequence\":\"12\""), std::string::npos) << *json;
-  EXPECT_NE(json->find("\"epochs_completed\":0"), std::string::npos) << *json;
-}
-
 TEST(ErrorJsonTest, EscapesTheMessage) {
   EXPECT_EQ(ErrorJson(absl::NotFoundError("no job \"x\"")),
             R"({"error":{"code":"NOT_FOUND","message":"no job \"x\""}})");

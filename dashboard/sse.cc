@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "client/json_output.h"
 #include "dashboard/json_convert.h"
 
 namespace fln {
@@ -41,7 +42,7 @@ absl::StatusOr<int64_t> FirstSequence(absl::string_view last_event_id, absl::str
 
 absl::StatusOr<std::string> SseForEvent(const v1::JobEvent& event) {
   if (event.has_heartbeat()) return std::string(": heartbeat\n\n");
-  absl::StatusOr<std::string> json = ProtoToJson(event);
+  absl::StatusOr<std::string> json = client::ProtoToJson(event);
   if (!json.ok()) return json.status();
   // Printed JSON has no newlines, so one data line carries it.
   return absl::StrCat("id: ", event.sequence(), "\nevent: ", EventName(event), "\ndata: ", *json,

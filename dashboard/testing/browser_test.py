@@ -121,10 +121,14 @@ class DashboardBrowserTest(unittest.TestCase):
     def test_3_compare_overlays_two_jobs(self):
         d = self.driver
         d.get("%s/compare.html?ids=%s,%s" % (self.url, self.job, self.backprop))
-        series = fixture.wait_for("the train_loss chart with both jobs", lambda: self.js(
-            "const c = flnCompareData.charts.train_loss;"
-            "if (!c || !c.plot) return null;"
-            "return c.plot.data.slice(1).map(ys => ys.filter(y => y !== null).length);"))
+        counts = ("const c = flnCompareData.charts.train_loss;"
+                  "if (!c || !c.plot) return null;"
+                  "return c.plot.data.slice(1).map(ys => ys.filter(y => y !== null).length);")
+        # Both finished jobs replay over their streams; wait until the replay
+        # is complete (or stalls short), then check every epoch is there once.
+        fixture.wait_for("the train_loss chart with both jobs, fully replayed",
+                         lambda: self.js(counts) == [FLN_EPOCHS, 4], timeout=30, interval=0.2)
+        series = self.js(counts)
         self.assertEqual(len(series), 2, "one series per job")
         self.assertEqual(series, [FLN_EPOCHS, 4], "every epoch of each job")
 
