@@ -9,6 +9,7 @@
     engine's feed-forward gives (`fln predict` on the same 784 inputs).
 Run by browser_test.sh (bazel test //dashboard:browser_test)."""
 
+import operator
 import os
 import sys
 import tempfile
@@ -68,6 +69,15 @@ class DashboardBrowserTest(unittest.TestCase):
                        " flnJobCharts.loss ? flnJobCharts.loss.xs() : []];")
 
     def assert_each_epoch_once(self):
+        # The chart redraws once per animation frame, so it may trail the data
+        # by an event: wait for a moment where both agree (a duplicate or a gap
+        # never agrees, and the assertions below then say what differs).
+        try:
+            fixture.wait_for("the chart to catch up with the page's data",
+                             lambda: operator.eq(*self.epochs_and_chart()),
+                             timeout=10, interval=0.05)
+        except AssertionError:
+            pass
         epochs, xs = self.epochs_and_chart()
         self.assertEqual(epochs, list(range(1, len(epochs) + 1)), "epochs held: %s" % epochs)
         self.assertEqual(xs, epochs, "loss chart x values")
