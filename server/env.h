@@ -20,8 +20,10 @@
 // Errors: every method's status message starts with the path concerned and
 // errno maps as ErrnoToStatus below describes.
 //
-// Not covered: the SQLite metadata database (metadata_store.h) does its own
-// I/O through SQLite's VFS, and the process-wide logging goes to stderr.
+// SQLite (metadata_store.h) does its own I/O; sqlite_env_vfs.h lets an Env
+// refuse its writes (BeforeForeignWrite), but a simulated power loss does not
+// undo them. core/'s dataset parsers read files directly, and the log goes to
+// stderr.
 //
 // Thread-safety: Env implementations are safe for concurrent use; a
 // WritableFile is used by one thread at a time.
@@ -123,6 +125,11 @@ class Env {
 
   // Wall-clock time in microseconds since the Unix epoch.
   virtual int64_t NowMicros() = 0;
+
+  // Called before each write, truncate or sync that other code performs on
+  // `path` itself (SQLite, through sqlite_env_vfs.h); a non-OK status fails
+  // that operation. The POSIX Env allows everything.
+  virtual absl::Status BeforeForeignWrite(const std::string& path) { return absl::OkStatus(); }
 };
 
 }  // namespace fln

@@ -48,10 +48,12 @@ class FaultInjectionEnv::File : public WritableFile {
   const std::unique_ptr<WritableFile> base_;
 };
 
-void FaultInjectionEnv::FailWritesFrom(int64_t n, int error_number) {
+void FaultInjectionEnv::FailWritesFrom(int64_t n, int error_number,
+                                       const std::string& paths_containing) {
   absl::MutexLock lock(&mu_);
   fail_from_ = operations_ + std::max<int64_t>(n, 1);
   error_number_ = error_number;
+  failing_paths_ = paths_containing;
 }
 
 void FaultInjectionEnv::ClearFaults() {
@@ -68,6 +70,7 @@ absl::Status FaultInjectionEnv::MaybeFail(const std::string& what, const std::st
   absl::MutexLock lock(&mu_);
   ++operations_;
   if (fail_from_ == 0 || operations_ < fail_from_) return absl::OkStatus();
+  if (!absl::StrContains(path, failing_paths_)) return absl::OkStatus();
   return ErrnoToStatus(error_number_, absl::StrCat(path, ": ", what, " (injected)"));
 }
 
@@ -200,6 +203,10 @@ absl::StatusOr<FileVersion> FaultInjectionEnv::StatFile(const std::string& path)
 bool FaultInjectionEnv::IsDirectory(const std::string& path) { return base_->IsDirectory(path); }
 
 bool FaultInjectionEnv::PathExists(const std::string& path) { return base_->PathExists(path); }
+
+absl::Status FaultInjectionEnv::BeforeForeignWrite(const std::string& path) {
+  return MaybeFail("database write", path);
+}
 
 absl::StatusOr<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
   return base_->LockFile(path);

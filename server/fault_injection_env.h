@@ -15,8 +15,9 @@
 //   EXPECT_TRUE(absl::IsResourceExhausted(store.Save(...)));
 //   ASSERT_TRUE(env.DropUnsyncedData().ok());  // then power loss
 //
-// Write-side operations, counted in this order: NewWritableFile, Append,
-// SyncAndClose, RenameFile, SyncDirectory, CreateDir. Removals always pass
+// Write-side operations: NewWritableFile, Append, SyncAndClose, RenameFile,
+// SyncDirectory, CreateDir, and SQLite's writes, truncates and syncs
+// (BeforeForeignWrite), counted in the order they happen. Removals always pass
 // (unlink needs no space) and are durable at once. Reads never fail.
 //
 // Thread-safe.
@@ -41,8 +42,10 @@ class FaultInjectionEnv : public Env {
   explicit FaultInjectionEnv(Env* base = Env::Default()) : base_(base) {}
 
   // The `n`-th write operation from now (1 = the next one) and every later
-  // one fail with `error_number`, until ClearFaults(). REQUIRES: n >= 1.
-  void FailWritesFrom(int64_t n, int error_number);
+  // one fail with `error_number`, until ClearFaults(); with `paths_containing`
+  // set, only operations on such paths fail (one full volume, say).
+  // REQUIRES: n >= 1.
+  void FailWritesFrom(int64_t n, int error_number, const std::string& paths_containing = "");
   void ClearFaults();
   // Write operations seen so far (failed ones included).
   int64_t write_operations() const;
@@ -72,6 +75,9 @@ class FaultInjectionEnv : public Env {
   bool PathExists(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
   int64_t NowMicros() override;
+  // Counts as a write operation (SQLite's writes and syncs); not undone by
+  // DropUnsyncedData.
+  absl::Status BeforeForeignWrite(const std::string& path) override;
 
  private:
   class File;
@@ -100,6 +106,7 @@ class FaultInjectionEnv : public Env {
   int64_t operations_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t fail_from_ ABSL_GUARDED_BY(mu_) = 0;  // 0: no faults
   int error_number_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string failing_paths_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   std::vector<PendingEntry> pending_ ABSL_GUARDED_BY(mu_);  // oldest first
   std::optional<int64_t> fake_now_micros_ ABSL_GUARDED_BY(mu_);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/status_macros.h"
+#include "server/sqlite_env_vfs.h"
 
 namespace fln {
 
@@ -112,10 +113,11 @@ absl::StatusOr<Proto> ParseRow(const std::string& bytes, const char* what) {
 
 absl::StatusOr<std::unique_ptr<MetadataStore>> MetadataStore::Open(const std::string& path,
                                                                    Env* env) {
+  FLN_ASSIGN_OR_RETURN(const std::string vfs, SqliteVfsFor(env));
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+                                 vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     const std::string message =
         absl::StrCat(path, ": cannot open database: ", db ? sqlite3_errmsg(db) : "out of memory");

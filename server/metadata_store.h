@@ -46,7 +46,8 @@ namespace fln {
 class MetadataStore {
  public:
   // Opens or creates the database at `path` and its schema; times come from
-  // `env`'s clock (SQLite does its own file I/O, see env.h). Errors: INTERNAL
+  // `env`'s clock, and `env` may refuse SQLite's writes (sqlite_env_vfs.h).
+  // Errors: INTERNAL
   // (or DATA_LOSS for a corrupt file) naming `path`.
   static absl::StatusOr<std::unique_ptr<MetadataStore>> Open(const std::string& path,
                                                              Env* env = Env::Default());

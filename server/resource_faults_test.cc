@@ -75,7 +75,7 @@ class ResourceFaultsTest : public ::testing::Test {
 };
 
 TEST_F(ResourceFaultsTest, AFullDiskFailsTheJobAtItsCheckpointAndTheServerCarriesOn) {
-  env_.FailWritesFrom(1, ENOSPC);
+  env_.FailWritesFrom(1, ENOSPC, "/checkpoints/");  // the checkpoints' volume is full
   const v1::StateChange failed = RunToEnd(Request(8, 2));
   EXPECT_EQ(failed.state(), v1::FAILED);
   EXPECT_EQ(failed.error_code(), static_cast<int>(absl::StatusCode::kResourceExhausted));
@@ -85,6 +85,15 @@ TEST_F(ResourceFaultsTest, AFullDiskFailsTheJobAtItsCheckpointAndTheServerCarrie
 
   env_.ClearFaults();
   EXPECT_EQ(RunToEnd(Request(8, 2)).state(), v1::SUCCEEDED) << "space again: jobs run again";
+}
+
+TEST_F(ResourceFaultsTest, AFullDatabaseVolumeRefusesSubmitsWithResourceExhausted) {
+  env_.FailWritesFrom(1, ENOSPC, "/fln.db");
+  const absl::StatusOr<v1::Job> refused = testing_util::Submit(server_->jobs(), Request(8, 1));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted) << refused.status();
+  EXPECT_NE(refused.status().message().find("disk full"), absl::string_view::npos);
+  env_.ClearFaults();
+  EXPECT_EQ(RunToEnd(Request(8, 1)).state(), v1::SUCCEEDED) << "space again: submits work";
 }
 
 // This process's address-space size, from /proc.
