@@ -345,7 +345,26 @@ absl::StatusOr<v1::Dataset> DatasetStore::Get(const std::string& id) {
 absl::StatusOr<std::vector<v1::Dataset>> DatasetStore::List() { return store_->ListDatasets(); }
 
 absl::Status DatasetStore::Delete(const std::string& id) {
-  FLN_RETURN_IF_ERROR(store_->DeleteDataset(id));
+  absl::Status deleted = store_->DeleteDataset(id);
+  if (absl::IsResourceExhausted(deleted)) {
+    // A full disk: the database needs room to record the deletion, which
+    // the dataset's own files can give. The failed transaction got past its
+    // checks (the dataset exists and no queued or running job uses it).
+    {
+      absl::MutexLock lock(&cache_mu_);
+      cache_.erase(id);
+    }
+    FLN_RETURN_IF_ERROR(env_->RemoveRecursively(DatasetDir(id)));
+    deleted = store_->DeleteDataset(id);
+    if (absl::IsResourceExhausted(deleted)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("disk full: dataset ", id,
+                       "'s files were removed to free space, but its record could "
+                       "not be deleted yet; free more space and call Delete again (",
+                       deleted.message(), ")"));
+    }
+  }
+  FLN_RETURN_IF_ERROR(deleted);
   {
     absl::MutexLock lock(&cache_mu_);
     cache_.erase(id);

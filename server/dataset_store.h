@@ -113,6 +113,9 @@ class DatasetStore {
   absl::StatusOr<v1::Dataset> Get(const std::string& id);   // NOT_FOUND
   absl::StatusOr<std::vector<v1::Dataset>> List();           // oldest first
   // NOT_FOUND; FAILED_PRECONDITION while a queued or running job uses it.
+  // On a full disk the files go first, to make room for the database's
+  // record of the deletion; if even that is not enough, RESOURCE_EXHAUSTED
+  // says so and a later Delete finishes the job (Load meanwhile: DATA_LOSS).
   absl::Status Delete(const std::string& id);
 
   // The parsed dataset (raw features). Verifies the stored bytes against the

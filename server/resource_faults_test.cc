@@ -96,6 +96,30 @@ TEST_F(ResourceFaultsTest, AFullDatabaseVolumeRefusesSubmitsWithResourceExhauste
   EXPECT_EQ(RunToEnd(Request(8, 1)).state(), v1::SUCCEEDED) << "space again: submits work";
 }
 
+TEST_F(ResourceFaultsTest, DeleteOnAFullDiskFreesTheDatasetsSpaceFirst) {
+  const std::string files = absl::StrCat(data_dir_, "/datasets/", train_.id());
+  ASSERT_TRUE(env_.PathExists(files));
+  env_.FailWritesFrom(1, ENOSPC, "/fln.db");  // the database cannot grow
+  grpc::ClientContext context;
+  v1::DeleteDatasetRequest request;
+  request.set_id(train_.id());
+  v1::DeleteDatasetResponse response;
+  const grpc::Status full = server_->datasets()->Delete(&context, request, &response);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << full.error_message();
+  EXPECT_NE(full.error_message().find("call Delete again"), std::string::npos);
+  EXPECT_FALSE(env_.PathExists(files)) << "the dataset's bytes are freed at once";
+
+  env_.ClearFaults();  // the freed space let the database write again
+  grpc::ClientContext again;
+  EXPECT_TRUE(server_->datasets()->Delete(&again, request, &response).ok());
+  grpc::ClientContext get_context;
+  v1::GetDatasetRequest get;
+  get.set_id(train_.id());
+  v1::Dataset gone;
+  EXPECT_EQ(server_->datasets()->Get(&get_context, get, &gone).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // This process's address-space size, from /proc.
 int64_t VirtualMemoryBytes() {
   std::ifstream status("/proc/self/status");
