@@ -4,7 +4,16 @@
 //
 //   bazel run -c opt //bench:fln_bench -- --dataset=fashion-mnist \
 //       --model=mlp:300 --method=fln --epochs=5 --threads=2 --seed=1 --json
+//
+// Data-parallel under mpirun (../shared/docs/mpi-notes.md): every rank reads
+// the dataset itself and trains on its shard of every batch; rank 0 prints
+// the same lines plus ranks, threads per rank and the all-reduce figures.
+//
+//   mpirun --allow-run-as-root --bind-to none -np 2 bazel-bin/bench/fln_bench \
+//       --model=mlp:300 --method=fln --epochs=5 --threads=1 --seed=1 --json
 #include <omp.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -29,6 +38,7 @@
 #include "bench/gemm_probe.h"
 #include "client/user_path.h"
 #include "bench/machine_load.h"
+#include "bench/ranks.h"
 #include "core/allocator_settings.h"
 #include "core/idx_reader.h"
 #include "core/model_shorthand.h"
@@ -46,6 +56,9 @@ ABSL_FLAG(int, epochs, 5, "training epochs");
 ABSL_FLAG(int, threads, 2, "OpenMP threads (also used by the GEMM probe)");
 ABSL_FLAG(uint64_t, seed, 1, "seed for init and data order");
 ABSL_FLAG(bool, json, false, "one JSON object per epoch, then a summary object");
+ABSL_FLAG(double, target_accuracy, 0.88,
+          "the summary's seconds_to_target: training seconds until the first epoch end whose "
+          "test accuracy reaches this");
 ABSL_FLAG(int, limit_train, 0, "train on the first N training images (0 = all)");
 ABSL_FLAG(int, limit_test, 0, "test on the first N test images (0 = all)");
 ABSL_FLAG(int, validation, 0,
@@ -200,8 +213,43 @@ std::string RelaxedObjectiveJson(const ProgressReport& r) {
   return json;
 }
 
-int Run() {
+double SelfCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec * 1e-6;
+}
+
+// The all-reduce figures of one epoch (or run) on this rank, as JSON fields
+// with a leading comma; empty when alone.
+std::string AllReduceJson(const Ranks& ranks, const CollectiveStats& delta, double max_seconds,
+                          int batches) {
+  if (ranks.size() == 1) return "";
+  const double per_batch = 1.0 / std::max(batches, 1);
+  return absl::StrFormat(
+      ",\"allreduce_seconds\":%.4f,\"allreduce_seconds_max_rank\":%.4f,"
+      "\"allreduce_calls\":%d,\"allreduce_bytes\":%d,\"allreduce_seconds_per_batch\":%.6f,"
+      "\"allreduce_calls_per_batch\":%.1f,\"allreduce_bytes_per_batch\":%.0f",
+      delta.seconds, max_seconds, delta.calls, delta.bytes, delta.seconds * per_batch,
+      delta.calls * per_batch, delta.bytes * per_batch);
+}
+
+CollectiveStats Minus(const CollectiveStats& a, const CollectiveStats& b) {
+  CollectiveStats d;
+  d.calls = a.calls - b.calls;
+  d.bytes = a.bytes - b.bytes;
+  d.seconds = a.seconds - b.seconds;
+  return d;
+}
+
+int Run(Ranks& ranks) {
   const bool json = absl::GetFlag(FLAGS_json);
+  // Rank 0 speaks for the run; the others only report errors.
+  if (!ranks.is_root()) std::cout.setstate(std::ios_base::badbit);
+  MpiCollective* const collective = ranks.collective();
+  auto collective_stats = [collective]() {
+    return collective != nullptr ? collective->stats() : CollectiveStats();
+  };
   const int threads = absl::GetFlag(FLAGS_threads);
   omp_set_num_threads(threads);
 
@@ -249,6 +297,9 @@ int Run() {
 
   double block_flops = 0;
   TrainingHooks hooks;
+  hooks.collective = collective;
+  CollectiveStats epoch_start_stats = collective_stats();
+  const int batches_per_epoch = (train_samples + resolved.batch_size() - 1) / resolved.batch_size();
   // Per block name ("X1", "W0", ...): seconds, iterations and solves.
   std::map<std::string, std::array<double, 3>> profile;
   auto last_block_end = std::chrono::steady_clock::now();
@@ -262,8 +313,11 @@ int Run() {
     last_block_end = now;
   };
   double total_flops = 0, last_seconds = 0, best_accuracy = 0, last_accuracy = 0;
+  double seconds_to_target = -1;  // not reached
   int epochs_done = 0;
   LoadMonitor load;
+  const auto run_start = std::chrono::steady_clock::now();
+  const double cpu_start = SelfCpuSeconds();
   hooks.on_progress = [&](const ProgressReport& r) {
     if (!r.end_of_epoch) {  // --report_batches: that batch's figures only
       if (json) {
@@ -282,8 +336,14 @@ int Run() {
       }
       return;
     }
+    // Each rank counted the blocks of its own shard.
+    block_flops = ranks.Sum(block_flops);
     const double epoch_flops = fln ? block_flops + ForwardFlops(shape, train_samples)
                                    : BackpropFlops(shape, train_samples);
+    const CollectiveStats now_stats = collective_stats();
+    const CollectiveStats epoch_stats = Minus(now_stats, epoch_start_stats);
+    epoch_start_stats = now_stats;
+    const double max_allreduce_seconds = ranks.Max(epoch_stats.seconds);
     block_flops = 0;
     total_flops += epoch_flops;
     if (absl::GetFlag(FLAGS_profile)) {
@@ -300,6 +360,9 @@ int Run() {
     epochs_done = r.epoch;
     last_accuracy = r.test_accuracy;
     best_accuracy = std::max(best_accuracy, r.test_accuracy);
+    if (seconds_to_target < 0 && r.test_accuracy >= absl::GetFlag(FLAGS_target_accuracy)) {
+      seconds_to_target = r.elapsed_seconds;  // training time: evaluation is not counted
+    }
     if (json) {
       std::string line = absl::StrFormat(
           "{\"method\":\"%s\",\"eval_split\":\"%s\",\"epoch\":%d,\"seconds\":%.3f,"
@@ -309,7 +372,9 @@ int Run() {
           method, eval_split, r.epoch, r.elapsed_seconds, epoch_seconds, r.train_loss,
           r.train_accuracy,
           r.test_loss, r.test_accuracy, gflops, gflops / peak_gflops);
-      std::cout << line << RelaxedObjectiveJson(r) << "}" << std::endl;
+      std::cout << line << RelaxedObjectiveJson(r)
+                << AllReduceJson(ranks, epoch_stats, max_allreduce_seconds, batches_per_epoch)
+                << "}" << std::endl;
     } else {
       std::cout << absl::StrFormat(
                        "%s epoch %d: %.2f s (%.2f s/epoch), train loss %.4f, train acc %.2f%%, "
@@ -328,10 +393,19 @@ int Run() {
   absl::StatusOr<v1::Checkpoint> result =
       Train(*spec, *schedule, data->train, &data->test, hooks);
   if (!result.ok()) {
-    std::cerr << "fln_bench: " << result.status() << "\n";
+    std::cerr << "fln_bench: rank " << ranks.rank() << ": " << result.status() << "\n";
     return 1;
   }
-  const double other_load = load.OtherProcessesShare();
+  // The other ranks are this run, not load: take their CPU time out.
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                    run_start).count();
+  const double own_cpu = SelfCpuSeconds() - cpu_start;
+  const double other_ranks_cpu = ranks.Sum(own_cpu) - own_cpu;
+  const double cores = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  const double other_load =
+      std::max(0.0, load.OtherProcessesShare() - other_ranks_cpu / (wall * cores));
+  const CollectiveStats run_stats = collective_stats();
+  const double run_max_allreduce_seconds = ranks.Max(run_stats.seconds);
   const bool contaminated = other_load > absl::GetFlag(FLAGS_max_load);
   const double seconds_per_epoch = epochs_done > 0 ? last_seconds / epochs_done : 0;
   const double achieved = last_seconds > 0 ? total_flops / last_seconds / 1e9 : 0;
@@ -341,24 +415,30 @@ int Run() {
                      "\"epochs\":%d,"
                      "\"batch_size\":%d,\"threads\":%d,\"seed\":%d,\"train_samples\":%d,"
                      "\"seconds\":%.3f,\"seconds_per_epoch\":%.3f,\"final_test_accuracy\":%.4f,"
-                     "\"best_test_accuracy\":%.4f,\"gflops\":%.1f,\"gemm_peak_gflops\":%.1f,"
+                     "\"best_test_accuracy\":%.4f,\"target_accuracy\":%.4f,"
+                     "\"seconds_to_target\":%s,\"gflops\":%.1f,\"gemm_peak_gflops\":%.1f,"
                      "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
-                     "\"contaminated\":%s,\"machine\":\"%s\"}",
+                     "\"contaminated\":%s,\"machine\":\"%s\",\"ranks\":%d,"
+                     "\"threads_per_rank\":%d%s}",
                      method, eval_split, absl::GetFlag(FLAGS_model), epochs_done,
                      resolved.batch_size(),
                      threads, absl::GetFlag(FLAGS_seed), train_samples, last_seconds,
-                     seconds_per_epoch, last_accuracy, best_accuracy, achieved, peak_gflops,
-                     achieved / peak_gflops, other_load, contaminated ? "true" : "false",
-                     MachineDescription())
+                     seconds_per_epoch, last_accuracy, best_accuracy,
+                     absl::GetFlag(FLAGS_target_accuracy),
+                     seconds_to_target < 0 ? "null" : absl::StrFormat("%.2f", seconds_to_target),
+                     achieved, peak_gflops, achieved / peak_gflops, other_load, contaminated ? "true" : "false",
+                     MachineDescription(), ranks.size(), threads,
+                     AllReduceJson(ranks, run_stats, run_max_allreduce_seconds,
+                                   batches_per_epoch * std::max(epochs_done, 1)))
               << std::endl;
   } else {
     std::cout << absl::StrFormat(
                      "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
-                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe, %d threads, other "
-                     "processes %.0f%% CPU%s",
+                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe, %d ranks x %d "
+                     "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
                      method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
                      100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
-                     threads, 100 * other_load, contaminated ? " (CONTAMINATED: busy machine)" : "")
+                     ranks.size(), threads, run_stats.seconds, 100 * other_load, contaminated ? " (CONTAMINATED: busy machine)" : "")
               << std::endl;
   }
   return 0;
@@ -368,7 +448,12 @@ int Run() {
 }  // namespace fln
 
 int main(int argc, char** argv) {
+  absl::StatusOr<std::unique_ptr<fln::Ranks>> ranks = fln::Ranks::Create(&argc, &argv);
+  if (!ranks.ok()) {
+    std::cerr << "fln_bench: " << ranks.status() << "\n";
+    return 1;
+  }
   absl::ParseCommandLine(argc, argv);
   fln::KeepLargeAllocationsInHeap();
-  return fln::Run();
+  return fln::Run(**ranks);
 }

@@ -1,5 +1,6 @@
 #include "core/backprop_trainer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -21,9 +22,11 @@ std::vector<Layer> ZerosLike(const Network& net) {
 
 }  // namespace
 
-BackpropTrainer::BackpropTrainer(Network* net, const v1::BackpropOptions& options)
+BackpropTrainer::BackpropTrainer(Network* net, const v1::BackpropOptions& options,
+                                 Collective* collective)
     : net_(net),
       options_(options),
+      collective_(OrLocal(collective)),
       gradients_(ZerosLike(*net)),
       first_moment_(ZerosLike(*net)),
       second_moment_(ZerosLike(*net)) {}
@@ -31,8 +34,12 @@ BackpropTrainer::BackpropTrainer(Network* net, const v1::BackpropOptions& option
 double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one_hot) {
   Matrix logits;
   net_->Forward(inputs, &activations_, &logits);
-  const float inv_m = 1.0f / static_cast<float>(inputs.cols());
-  const double loss = CrossEntropyPerColumn(logits, one_hot).cast<double>().mean();
+  // The loss and the batch size are sums over every participant's shard.
+  double totals[2] = {CrossEntropyPerColumn(logits, one_hot).cast<double>().sum(),
+                      static_cast<double>(inputs.cols())};
+  collective_->AllReduceSum(totals, 2);
+  const double loss = totals[0] / totals[1];
+  const float inv_m = 1.0f / static_cast<float>(totals[1]);
 
   Matrix delta;  // d loss / d pre-activation of the current layer
   SoftmaxColumns(logits, &delta);
@@ -47,9 +54,6 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
     gradients_[l].weight.noalias() = delta * features.transpose();
     gradients_[l].bias = delta.rowwise().sum();
     layer.ToSamples(samples, &delta);
-    if (options_.weight_decay() > 0) {
-      gradients_[l].weight += options_.weight_decay() * layer.weight;
-    }
     if (l > 0) {
       Matrix upstream;
       layer.Transpose(delta, &upstream);
@@ -57,7 +61,33 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
       delta = (activations_[l].array() > 0.0f).select(upstream, 0.0f);
     }
   }
+  if (collective_->size() > 1) AllReduceGradients();
+  // Weight decay is not a sum over samples: add it once, after the reduction.
+  if (options_.weight_decay() > 0) {
+    for (int l = 0; l < net_->num_layers(); ++l) {
+      gradients_[l].weight += options_.weight_decay() * net_->layer(l).weight;
+    }
+  }
   return loss;
+}
+
+void BackpropTrainer::AllReduceGradients() {
+  size_t total = 0;
+  for (const Layer& g : gradients_) total += g.weight.size() + g.bias.size();
+  reduce_buffer_.resize(total);
+  float* out = reduce_buffer_.data();
+  for (const Layer& g : gradients_) {
+    out = std::copy(g.weight.data(), g.weight.data() + g.weight.size(), out);
+    out = std::copy(g.bias.data(), g.bias.data() + g.bias.size(), out);
+  }
+  collective_->AllReduceSum(reduce_buffer_.data(), total);
+  const float* in = reduce_buffer_.data();
+  for (Layer& g : gradients_) {
+    std::copy(in, in + g.weight.size(), g.weight.data());
+    in += g.weight.size();
+    std::copy(in, in + g.bias.size(), g.bias.data());
+    in += g.bias.size();
+  }
 }
 
 absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,

@@ -3,12 +3,18 @@
 // The baseline users compare FLN with: minibatch backpropagation of the mean
 // softmax cross-entropy, with Adam or SGD with momentum, on the same Network,
 // init and data pipeline as FLN.
+//
+// Data-parallel: with a Collective of P participants, each passes its shard
+// of the batch; the loss and gradient sums are all-reduced and divided by the
+// global batch size, so every participant takes the same step a single
+// process would take on the whole batch (up to summation order).
 #ifndef FLN_CORE_BACKPROP_TRAINER_H_
 #define FLN_CORE_BACKPROP_TRAINER_H_
 
 #include <vector>
 
 #include "core/batch_trainer.h"
+#include "core/collective.h"
 #include "core/network.h"
 #include "proto/model.pb.h"
 
@@ -17,8 +23,9 @@ namespace fln {
 class BackpropTrainer final : public BatchTrainer {
  public:
   // REQUIRES: `options` validated (validation.h, after WithDefaults); `net`
-  // outlives the trainer.
-  BackpropTrainer(Network* net, const v1::BackpropOptions& options);
+  // and `collective` outlive the trainer. A null collective means one process.
+  BackpropTrainer(Network* net, const v1::BackpropOptions& options,
+                  Collective* collective = nullptr);
 
   absl::Status TrainBatch(const Matrix& inputs, const Matrix& one_hot,
                           BatchStats* stats) override;
@@ -30,18 +37,23 @@ class BackpropTrainer final : public BatchTrainer {
   // batch, before the update; for tests.
   const std::vector<Layer>& last_gradients() const { return gradients_; }
 
-  // Computes the gradients of the mean loss at the current weights without
-  // updating them. Returns the mean loss.
+  // Computes the gradients of the mean loss over the (global) batch at the
+  // current weights without updating them. Returns the mean loss.
   double ComputeGradients(const Matrix& inputs, const Matrix& one_hot);
 
  private:
+  // Sums gradients_ over the participants in one call.
+  void AllReduceGradients();
+
   Network* const net_;
   const v1::BackpropOptions options_;
+  Collective* const collective_;
   std::vector<Layer> gradients_;
   std::vector<Layer> first_moment_;   // Adam m, or SGD velocity
   std::vector<Layer> second_moment_;  // Adam v
   int64_t steps_ = 0;
   std::vector<Matrix> activations_;
+  std::vector<float> reduce_buffer_;  // every layer's gradient, for one all-reduce
 };
 
 }  // namespace fln

@@ -43,10 +43,19 @@ absl::Span<const int> EpochBatcher::BatchIndices(int batch_index) const {
 
 void EpochBatcher::GatherBatch(const Dataset& data, int batch_index, Matrix* features,
                                std::vector<int32_t>* labels) const {
+  Shard whole;
+  whole.count = BatchSize(batch_index);
+  GatherBatch(data, batch_index, whole, features, labels);
+}
+
+void EpochBatcher::GatherBatch(const Dataset& data, int batch_index, const Shard& shard,
+                               Matrix* features, std::vector<int32_t>* labels) const {
   assert(features != nullptr && labels != nullptr);
   assert(data.num_samples() == num_samples_);
   assert(data.labels.size() == static_cast<size_t>(num_samples_));
-  const absl::Span<const int> indices = BatchIndices(batch_index);
+  assert(shard.begin >= 0 && shard.begin + shard.count <= BatchSize(batch_index));
+  const absl::Span<const int> indices =
+      BatchIndices(batch_index).subspan(shard.begin, shard.count);
   const int m = static_cast<int>(indices.size());
   const Eigen::Index rows = data.features.rows();
   features->resize(rows, m);

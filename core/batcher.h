@@ -24,6 +24,7 @@
 #include "core/dataset.h"
 #include "core/matrix.h"
 #include "core/rng.h"
+#include "core/shard.h"
 
 namespace fln {
 
@@ -60,6 +61,11 @@ class EpochBatcher {
   // data.num_samples() == num_samples() == data.labels.size(),
   // features != nullptr, labels != nullptr.
   void GatherBatch(const Dataset& data, int batch_index, Matrix* features,
+                   std::vector<int32_t>* labels) const;
+  // Same for the samples [shard.begin, shard.begin + shard.count) of batch
+  // `batch_index` only (a data-parallel rank's share, shard.h).
+  // REQUIRES: as above, and the shard lies within BatchSize(batch_index).
+  void GatherBatch(const Dataset& data, int batch_index, const Shard& shard, Matrix* features,
                    std::vector<int32_t>* labels) const;
 
  private:

@@ -23,8 +23,10 @@ class Collective {
   virtual void AllReduceSum(float* data, size_t n) = 0;
   virtual void AllReduceSum(double* data, size_t n) = 0;
 
-  // Number of participants.
+  // Number of participants, and this one's index in [0, size()). Data-parallel
+  // loops shard every batch by rank (ShardRange in core/shard.h).
   virtual int size() const = 0;
+  virtual int rank() const { return 0; }
 
   void AllReduceSum(Matrix* m) { AllReduceSum(m->data(), static_cast<size_t>(m->size())); }
   void AllReduceSum(Vector* v) { AllReduceSum(v->data(), static_cast<size_t>(v->size())); }
@@ -37,6 +39,12 @@ class LocalCollective final : public Collective {
   void AllReduceSum(double*, size_t) override {}
   int size() const override { return 1; }
 };
+
+// The collective a caller passed, or a process-wide LocalCollective for null.
+inline Collective* OrLocal(Collective* collective) {
+  static LocalCollective local;
+  return collective != nullptr ? collective : &local;
+}
 
 }  // namespace fln
 

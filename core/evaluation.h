@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/collective.h"
 #include "core/matrix.h"
 #include "core/network.h"
 
@@ -32,6 +33,17 @@ struct Evaluation {
 // kernel^2 * channels floats per output position of every sample).
 Evaluation Evaluate(const Network& net, const Matrix& features,
                     const std::vector<int32_t>& labels, int chunk = kEvaluationChunk);
+
+// Data-parallel Evaluate: each participant of `collective` evaluates its
+// contiguous shard of the samples (ShardOf, shard.h) and the sums (loss,
+// correct, confusion) are all-reduced, so every participant returns the
+// Evaluation of all samples. Counts are exact; the loss differs from
+// Evaluate's only in summation order. With one participant it is Evaluate.
+// REQUIRES: as Evaluate, on every participant with the same features and
+// labels; every participant calls it at the same point.
+Evaluation EvaluateSharded(const Network& net, const Matrix& features,
+                           const std::vector<int32_t>& labels, Collective* collective,
+                           int chunk = kEvaluationChunk);
 
 }  // namespace fln
 

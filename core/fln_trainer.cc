@@ -19,6 +19,29 @@ std::vector<int> SweepLayers(int first, int last, v1::SweepOrder order) {
   return layers;
 }
 
+// Sums F's sample terms (loss and gaps) of every participant's shard into
+// *f and recomputes its total; proximal and ridge depend on the weights only,
+// which every participant shares. Returns the global batch size.
+double ReduceSampleTerms(Collective* collective, double local_samples, LiftedObjective* f) {
+  if (collective->size() == 1) return local_samples;
+  std::vector<double> sums;
+  sums.push_back(local_samples);
+  sums.push_back(f->loss_term);
+  sums.insert(sums.end(), f->gaps.begin(), f->gaps.end());
+  sums.insert(sums.end(), f->weighted_gaps.begin(), f->weighted_gaps.end());
+  collective->AllReduceSum(sums.data(), sums.size());
+  const size_t hidden = f->gaps.size();
+  f->loss_term = sums[1];
+  f->total = f->loss_term;
+  for (size_t l = 0; l < hidden; ++l) {
+    f->gaps[l] = sums[2 + l];
+    f->weighted_gaps[l] = sums[2 + hidden + l];
+    f->total += f->weighted_gaps[l];
+  }
+  f->total += f->proximal + f->ridge;
+  return sums[0];
+}
+
 bool AllFinite(const Network& net) {
   for (const Layer& layer : net.layers()) {
     if (!layer.weight.allFinite() || !layer.bias.allFinite()) return false;
@@ -40,7 +63,7 @@ FlnTrainer::FlnTrainer(Network* net, const v1::FlnOptions& options, Collective* 
     : net_(net),
       options_(options),
       hyper_(FlnHyperparameters::FromProto(options, net->num_hidden())),
-      collective_(collective) {}
+      collective_(OrLocal(collective)) {}
 
 void FlnTrainer::StartEpoch(int epoch) {
   hyper_ = FlnHyperparameters::FromProto(options_, net_->num_hidden(), epoch);
@@ -64,8 +87,9 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
   stats->has_relaxed_objective = true;
   stats->weights = hyper_;
   stats->relaxed_start = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
-  stats->batch_loss =
-      stats->relaxed_start.loss_term / (hyper_.loss_weight() * static_cast<double>(inputs.cols()));
+  const double samples = ReduceSampleTerms(collective_, static_cast<double>(inputs.cols()),
+                                           &stats->relaxed_start);
+  stats->batch_loss = stats->relaxed_start.loss_term / (hyper_.loss_weight() * samples);
 
   // 3. Alternating sweeps.
   for (int a = 0; a < options_.alternations(); ++a) {
@@ -85,6 +109,7 @@ absl::Status FlnTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
 
   // pre_ is current after the W-sweep, so F costs no further products.
   stats->relaxed_end = EvaluateLiftedObjective(*net_, x_, pre_, one_hot, hyper_, anchor);
+  ReduceSampleTerms(collective_, static_cast<double>(inputs.cols()), &stats->relaxed_end);
   return absl::OkStatus();
 }
 

@@ -11,6 +11,11 @@
 //      so with LIFTED W-block inputs F never increases, for any c.
 //      With FlnOptions.w_inputs = FEED_FORWARD the W-blocks take feed-forward
 //      inputs instead of the lifted X_l (then F may rise).
+//
+// Data-parallel: with a Collective of P participants each passes its shard of
+// the batch. X-blocks stay local; the W-blocks' sums over samples and F's loss
+// and gap terms (BatchStats) are all-reduced, so every participant ends the
+// batch with the same weights and global figures.
 #ifndef FLN_CORE_FLN_TRAINER_H_
 #define FLN_CORE_FLN_TRAINER_H_
 
@@ -31,7 +36,7 @@ namespace fln {
 struct BlockEvent {
   bool is_w_block = false;
   int layer = 0;    // X_layer or W_layer
-  int samples = 0;  // batch size m
+  int samples = 0;  // this participant's share of the batch size m
   BlockSolveResult result;
 };
 

@@ -1,6 +1,8 @@
 #include "core/train.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -13,6 +15,7 @@
 #include "core/normalization.h"
 #include "core/one_hot.h"
 #include "core/rng.h"
+#include "core/shard.h"
 #include "core/status_macros.h"
 #include "core/tensor_proto.h"
 #include "core/validation.h"
@@ -55,7 +58,72 @@ std::unique_ptr<BatchTrainer> MakeBatchTrainer(const v1::Schedule& schedule, Net
     if (hooks.on_block) trainer->set_block_observer(hooks.on_block);
     return trainer;
   }
-  return std::make_unique<BackpropTrainer>(net, schedule.backprop());
+  return std::make_unique<BackpropTrainer>(net, schedule.backprop(), collective);
+}
+
+// A data-parallel run needs the same data on every rank (each reads its own
+// copy). Every rank sums (v, v^2) of a few exact fingerprints; the sums equal
+// (P v, P v^2) on every rank iff all ranks hold the same v, so all ranks agree
+// on the verdict. Fingerprints stay below 2^20 so the squared sums are exact.
+absl::Status CheckSameDataOnEveryRank(const Dataset& data, const std::string& what,
+                                      Collective* collective) {
+  if (collective->size() == 1) return absl::OkStatus();
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a over labels and feature bits
+  auto mix = [&hash](uint32_t word) {
+    hash ^= word;
+    hash *= 1099511628211ull;
+  };
+  for (int32_t label : data.labels) mix(static_cast<uint32_t>(label));
+  const float* values = data.features.data();
+  for (Eigen::Index i = 0; i < data.features.size(); ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, values + i, sizeof(bits));
+    mix(bits);
+  }
+  const double prints[4] = {static_cast<double>(data.num_samples() & 0xFFFFF),
+                            static_cast<double>(data.num_features() & 0xFFFFF),
+                            static_cast<double>(hash & 0xFFFFF),
+                            static_cast<double>((hash >> 20) & 0xFFFFF)};
+  double sums[8];
+  for (int i = 0; i < 4; ++i) {
+    sums[2 * i] = prints[i];
+    sums[2 * i + 1] = prints[i] * prints[i];
+  }
+  collective->AllReduceSum(sums, 8);
+  const double p = collective->size();
+  for (int i = 0; i < 4; ++i) {
+    if (sums[2 * i] != p * prints[i] || sums[2 * i + 1] != p * prints[i] * prints[i]) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the ", what, " dataset differs between the ", collective->size(),
+          " processes of this data-parallel run (rank ", collective->rank(), " holds ",
+          data.num_samples(), " samples); give every rank the same file"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every rank must hold a sample of every batch (an empty shard would run
+// BLAS on empty matrices).
+absl::Status CheckBatchesSplit(int num_samples, int batch_size, int ranks) {
+  if (ranks == 1) return absl::OkStatus();
+  const int last = num_samples % batch_size == 0 ? batch_size : num_samples % batch_size;
+  if (std::min(batch_size, num_samples) < ranks || last < ranks) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "schedule.batch_size ", batch_size, " on ", num_samples, " training samples leaves a ",
+        "batch of ", std::min(last, batch_size), " samples, fewer than the ", ranks,
+        " processes of this data-parallel run; choose a batch size (or limit_train) whose "
+        "every batch has at least ", ranks, " samples"));
+  }
+  return absl::OkStatus();
+}
+
+// True on every rank once any rank's flag is set, so all ranks stop at the
+// same batch (a rank that stopped alone would leave the others waiting in
+// an all-reduce).
+bool AnyRankCancelled(const std::atomic<bool>* cancel, Collective* collective) {
+  double flag = cancel != nullptr && cancel->load() ? 1.0 : 0.0;
+  if (collective->size() > 1) collective->AllReduceSum(&flag, 1);
+  return flag > 0;
 }
 
 // Running per-sample means over an epoch's batches.
@@ -134,8 +202,14 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
     net.InitGlorotUniform(bias, &rng);
   }
 
-  LocalCollective local_collective;
-  Collective* collective = hooks.collective != nullptr ? hooks.collective : &local_collective;
+  Collective* collective = OrLocal(hooks.collective);
+  const int rank = collective->rank();
+  const int ranks = collective->size();
+  FLN_RETURN_IF_ERROR(CheckBatchesSplit(train.num_samples(), schedule.batch_size(), ranks));
+  FLN_RETURN_IF_ERROR(CheckSameDataOnEveryRank(train, "train", collective));
+  if (test_raw != nullptr) {
+    FLN_RETURN_IF_ERROR(CheckSameDataOnEveryRank(test, "test", collective));
+  }
   std::unique_ptr<BatchTrainer> trainer = MakeBatchTrainer(schedule, &net, collective, hooks);
   if (resume != nullptr && schedule.method() == v1::BACKPROP) {
     FLN_RETURN_IF_ERROR(trainer->RestoreState(state));
@@ -169,20 +243,24 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
     report.epoch = epoch;
     report.num_batches = batcher.num_batches();
     for (int b = 0; b < batcher.num_batches(); ++b) {
-      if (hooks.cancel != nullptr && hooks.cancel->load()) {
+      if (AnyRankCancelled(hooks.cancel, collective)) {
         return absl::CancelledError(
             absl::StrCat("training cancelled at epoch ", epoch, ", batch ", b));
       }
       const auto start = std::chrono::steady_clock::now();
-      batcher.GatherBatch(train, b, &batch_inputs, &batch_labels);
+      // This rank's shard of the global batch; the batch and its order do not
+      // depend on the number of ranks.
+      const int batch_samples = batcher.BatchSize(b);
+      batcher.GatherBatch(train, b, ShardOf(batch_samples, rank, ranks), &batch_inputs,
+                          &batch_labels);
       OneHot(batch_labels, net.num_classes(), &batch_one_hot);
       BatchStats stats;
       FLN_RETURN_IF_ERROR(trainer->TrainBatch(batch_inputs, batch_one_hot, &stats));
       elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      accumulator.Add(stats, static_cast<int>(batch_inputs.cols()));
+      accumulator.Add(stats, batch_samples);
       if (report_batches && hooks.on_progress && b + 1 < batcher.num_batches()) {
         EpochAccumulator this_batch;
-        this_batch.Add(stats, static_cast<int>(batch_inputs.cols()));
+        this_batch.Add(stats, batch_samples);
         report.batch = b + 1;
         report.elapsed_seconds = elapsed;
         this_batch.Fill(&report);
@@ -195,11 +273,12 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
     report.end_of_epoch = true;
     report.elapsed_seconds = elapsed;
     accumulator.Fill(&report);
-    const Evaluation train_eval = Evaluate(net, train.features, train.labels);
+    const Evaluation train_eval =
+        EvaluateSharded(net, train.features, train.labels, collective);
     report.train_loss = train_eval.mean_loss;
     report.train_accuracy = train_eval.accuracy;
     if (test_raw != nullptr) {
-      const Evaluation test_eval = Evaluate(net, test.features, test.labels);
+      const Evaluation test_eval = EvaluateSharded(net, test.features, test.labels, collective);
       report.test_loss = test_eval.mean_loss;
       report.test_accuracy = test_eval.accuracy;
     }

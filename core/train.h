@@ -12,7 +12,8 @@
 //
 // Determinism: with the same seed, data and OpenMP thread count, two runs
 // produce bit-identical weights, and a run resumed from an epoch checkpoint
-// equals an uninterrupted one.
+// equals an uninterrupted one. The global batches and their order depend on
+// the seed only, not on the number of data-parallel processes.
 #ifndef FLN_CORE_TRAIN_H_
 #define FLN_CORE_TRAIN_H_
 
@@ -74,7 +75,15 @@ struct TrainingHooks {
   // Also report after every batch (not only at epoch ends), as
   // Schedule.report_batches does.
   bool report_batches = false;
-  // Sums over samples for the W-blocks; null means one process.
+  // Null means one process. Otherwise a data-parallel run: every participant
+  // calls Train with the same arguments and data (each reads its own copy;
+  // FAILED_PRECONDITION if they differ), trains on its ShardOf (shard.h) of
+  // every global batch, all-reduces every sum over samples (W-blocks, F's
+  // terms, backprop's gradient, evaluation) and ends every batch with the
+  // same weights; reports and checkpoints are the same on every participant
+  // (write them from one). Every batch has at least size() samples, else
+  // INVALID_ARGUMENT. A cancel seen by any participant stops all of them
+  // at the same batch.
   Collective* collective = nullptr;
   // FLN only: called after every block solve (tracing, FLOP accounting).
   std::function<void(const BlockEvent&)> on_block;

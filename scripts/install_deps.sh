@@ -13,6 +13,7 @@ PACKAGES=(
   python3
   python3-grpcio python3-protobuf python3-numpy
   libcpp-httplib-dev chromium chromium-driver python3-selenium
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()
