@@ -123,35 +123,48 @@ void Col2Im(const Conv2dGeometry& g, const Matrix& patches, int samples, Matrix*
   }
 }
 
-void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,
-                   const Matrix& input, Matrix* out) {
-  const int samples = static_cast<int>(input.cols());
-  const int out_height = g.out_height(), out_width = g.out_width();
-  const int positions = out_height * out_width;
+namespace {
+
+// Runs body(first, n, &patches) for consecutive chunks of ChunkSamples(g)
+// samples, in parallel over chunks, each thread with its own patch buffer.
+// Inside the region BLAS and Eigen run single-threaded (they do not nest),
+// so each chunk's im2col or col2im and its GEMM stay on one core.
+template <typename Body>
+void ForEachChunk(const Conv2dGeometry& g, int samples, Body body) {
   const int chunk = ChunkSamples(g);
   const int chunks = (samples + chunk - 1) / chunk;
-  out->resize(g.output_size(), samples);
-  // Chunks are independent: each thread runs im2col and a single-threaded
-  // GEMM (BLAS and Eigen do not nest inside a parallel region) on its own.
-  // A chunk's (filters x n*P) product is its (filters*P x n) block of the
-  // batch matrix in the same memory (see the layout above).
 #pragma omp parallel
   {
     Matrix patches;
 #pragma omp for schedule(static)
     for (int c = 0; c < chunks; ++c) {
-      const int first = c * chunk, n = std::min(chunk, samples - first);
-      patches.resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
-      if (g.padding == Padding::kSame) patches.setZero();
-      for (int j = 0; j < n; ++j) {
-        Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
-                     patches.col(static_cast<Eigen::Index>(j) * positions).data());
-      }
-      Eigen::Map<Matrix> per_position(out->col(first).data(), g.filters, patches.cols());
-      per_position.noalias() = weight * patches;
-      per_position.colwise() += bias;
+      const int first = c * chunk;
+      body(first, std::min(chunk, samples - first), &patches);
     }
   }
+}
+
+}  // namespace
+
+void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,
+                   const Matrix& input, Matrix* out) {
+  const int samples = static_cast<int>(input.cols());
+  const int out_height = g.out_height(), out_width = g.out_width();
+  const int positions = out_height * out_width;
+  out->resize(g.output_size(), samples);
+  // A chunk's (filters x n*P) product is its (filters*P x n) block of the
+  // batch matrix in the same memory (see the layout above).
+  ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
+    patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
+    if (g.padding == Padding::kSame) patches->setZero();
+    for (int j = 0; j < n; ++j) {
+      Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
+                   patches->col(static_cast<Eigen::Index>(j) * positions).data());
+    }
+    Eigen::Map<Matrix> per_position(out->col(first).data(), g.filters, patches->cols());
+    per_position.noalias() = weight * *patches;
+    per_position.colwise() += bias;
+  });
 }
 
 void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix& out_grad,
@@ -159,25 +172,17 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
   const int samples = static_cast<int>(out_grad.cols());
   const int out_height = g.out_height(), out_width = g.out_width();
   const int positions = out_height * out_width;
-  const int chunk = ChunkSamples(g);
-  const int chunks = (samples + chunk - 1) / chunk;
   input_grad->setZero(g.input_size(), samples);
-#pragma omp parallel
-  {
-    Matrix patches;
-#pragma omp for schedule(static)
-    for (int c = 0; c < chunks; ++c) {
-      const int first = c * chunk, n = std::min(chunk, samples - first);
-      const Eigen::Map<const Matrix> per_position(out_grad.col(first).data(), g.filters,
-                                                  static_cast<Eigen::Index>(n) * positions);
-      patches.noalias() = weight.transpose() * per_position;
-      for (int j = 0; j < n; ++j) {
-        Col2ImSample(g, out_height, out_width,
-                     patches.col(static_cast<Eigen::Index>(j) * positions).data(),
-                     input_grad->col(first + j).data());
-      }
+  ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
+    const Eigen::Map<const Matrix> per_position(out_grad.col(first).data(), g.filters,
+                                                static_cast<Eigen::Index>(n) * positions);
+    patches->noalias() = weight.transpose() * per_position;
+    for (int j = 0; j < n; ++j) {
+      Col2ImSample(g, out_height, out_width,
+                   patches->col(static_cast<Eigen::Index>(j) * positions).data(),
+                   input_grad->col(first + j).data());
     }
-  }
+  });
 }
 
 // Both pooling loops walk raw HWC rows: Eigen segments of `channels` floats

@@ -346,32 +346,28 @@ absl::StatusOr<std::vector<v1::Dataset>> DatasetStore::List() { return store_->L
 
 absl::Status DatasetStore::Delete(const std::string& id) {
   absl::Status deleted = store_->DeleteDataset(id);
-  if (absl::IsResourceExhausted(deleted)) {
-    // A full disk: the database needs room to record the deletion, which
-    // the dataset's own files can give. The failed transaction got past its
-    // checks (the dataset exists and no queued or running job uses it).
-    {
-      absl::MutexLock lock(&cache_mu_);
-      cache_.erase(id);
-    }
-    FLN_RETURN_IF_ERROR(env_->RemoveRecursively(DatasetDir(id)));
-    deleted = store_->DeleteDataset(id);
-    if (absl::IsResourceExhausted(deleted)) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("disk full: dataset ", id,
-                       "'s files were removed to free space, but its record could "
-                       "not be deleted yet; free more space and call Delete again (",
-                       deleted.message(), ")"));
-    }
-  }
-  FLN_RETURN_IF_ERROR(deleted);
+  // A full disk: the database needs room to record the deletion, which the
+  // dataset's own files can give. The failed transaction got past its checks
+  // (the dataset exists and no queued or running job uses it).
+  const bool disk_full = absl::IsResourceExhausted(deleted);
+  if (!deleted.ok() && !disk_full) return deleted;
   {
     absl::MutexLock lock(&cache_mu_);
     cache_.erase(id);
   }
-  // Gone from the store first: a crash here leaves a directory that Init
-  // removes, never a dataset without files.
-  return env_->RemoveRecursively(DatasetDir(id));
+  // Otherwise gone from the store first: a crash here leaves a directory
+  // that Init removes, never a dataset without files.
+  FLN_RETURN_IF_ERROR(env_->RemoveRecursively(DatasetDir(id)));
+  if (!disk_full) return absl::OkStatus();
+  deleted = store_->DeleteDataset(id);
+  if (absl::IsResourceExhausted(deleted)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("disk full: dataset ", id,
+                     "'s files were removed to free space, but its record could "
+                     "not be deleted yet; free more space and call Delete again (",
+                     deleted.message(), ")"));
+  }
+  return deleted;
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::string& id) {

@@ -19,6 +19,11 @@ absl::Status Rewrite(Env* base, const std::string& path, absl::string_view conte
   return file->SyncAndClose();
 }
 
+// True if `path` is `dir` or lies inside it.
+bool IsAtOrUnder(const std::string& path, const std::string& dir) {
+  return path == dir || absl::StartsWith(path, dir + "/");
+}
+
 }  // namespace
 
 class FaultInjectionEnv::File : public WritableFile {
@@ -152,7 +157,7 @@ absl::Status FaultInjectionEnv::RenameFile(const std::string& from, const std::s
   // Files tracked under `from` (itself, or inside it for a directory) move.
   std::map<std::string, FileState> moved;
   for (auto it = files_.begin(); it != files_.end();) {
-    if (it->first == from || absl::StartsWith(it->first, from + "/")) {
+    if (IsAtOrUnder(it->first, from)) {
       moved[to + it->first.substr(from.size())] = it->second;
       it = files_.erase(it);
     } else {
@@ -186,8 +191,7 @@ absl::Status FaultInjectionEnv::RemoveRecursively(const std::string& path) {
   FLN_RETURN_IF_ERROR(base_->RemoveRecursively(path));
   absl::MutexLock lock(&mu_);
   for (auto it = files_.begin(); it != files_.end();) {
-    const bool inside = it->first == path || absl::StartsWith(it->first, path + "/");
-    it = inside ? files_.erase(it) : std::next(it);
+    it = IsAtOrUnder(it->first, path) ? files_.erase(it) : std::next(it);
   }
   return absl::OkStatus();
 }
