@@ -52,6 +52,7 @@ struct WatchOutcome {
   int reconnects = 0;
 };
 
+// SUCCEEDED, FAILED or CANCELLED: the job will not change again.
 bool IsTerminal(v1::JobState state);
 
 // Streams `job_id`'s events to `on_event` until the server closes the

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/json_output.h"
+#include "client/watch.h"
 #include "dashboard/json_convert.h"
 #include "dashboard/sse.h"
 #include "dashboard/static_files.h"
@@ -33,10 +34,6 @@ template <typename T>
 void SendResult(const absl::StatusOr<T>& result, httplib::Response* res) {
   if (!result.ok()) return SendError(result.status(), res);
   SendProto(client::ProtoToJson(*result), res);
-}
-
-bool IsTerminal(v1::JobState state) {
-  return state == v1::SUCCEEDED || state == v1::FAILED || state == v1::CANCELLED;
 }
 
 // Refuses a POST without the header a cross-site form cannot send.
@@ -80,7 +77,7 @@ void StreamEvents(FlndClient* flnd, const httplib::Request& req, httplib::Respon
   if (!first.ok()) return SendError(first.status(), res);
   absl::StatusOr<v1::Job> job = flnd->GetJob(job_id);
   if (!job.ok()) return SendError(job.status(), res);
-  if (IsTerminal(job->state()) && *first > job->last_sequence()) {
+  if (client::IsTerminal(job->state()) && *first > job->last_sequence()) {
     // Everything was sent before: 204 tells EventSource to stop reconnecting.
     res->status = 204;
     return;
