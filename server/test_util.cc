@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/env.h"
 #include "server/file_util.h"
 #include "server/status_conversion.h"
 #include "tests/teacher_dataset.h"
@@ -83,11 +84,16 @@ v1::Schedule FlnSchedule(int epochs, int batch_size, uint64_t seed) {
 }
 
 std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
-PauseAfterEpoch(int pause_epoch) {
-  return [pause_epoch](const std::string&, int epoch, const std::atomic<bool>& stop) {
+PauseAfterEpoch(int pause_epoch, const std::string& release_file) {
+  return [pause_epoch, release_file](const std::string&, int epoch, const std::atomic<bool>& stop) {
     if (epoch != pause_epoch) return;
     const absl::Time give_up = absl::Now() + absl::Minutes(10);
-    while (!stop.load() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(10));
+    auto released = [&] {
+      return !release_file.empty() && !Env::Default()->PathExists(release_file);
+    };
+    while (!stop.load() && !released() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
   };
 }
 

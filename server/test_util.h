@@ -45,9 +45,11 @@ v1::Schedule FlnSchedule(int epochs, int batch_size, uint64_t seed = 7);
 
 // An FlnServer::Options::after_checkpoint that holds a job after it has
 // checkpointed `epoch` until it is cancelled or the server shuts down (at
-// most 10 minutes), so a test can interrupt it at a known point.
+// most 10 minutes), so a test can interrupt it at a known point. With a
+// non-empty `release_file`, the hold also ends once that file does not exist,
+// so a test in another process can let the job go on.
 std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
-PauseAfterEpoch(int epoch);
+PauseAfterEpoch(int epoch, const std::string& release_file = "");
 
 // A fresh, empty directory under $TEST_TMPDIR.
 std::string FreshDir(const std::string& name);

@@ -67,8 +67,10 @@ class Process:
         self.log.close()
 
 
-def start_flnd(work, *flags):
-    return Process([find_binary("server/flnd"), "--listen=127.0.0.1:0",
+def start_flnd(work, *flags, binary="server/flnd"):
+    """flnd, or with binary="server/testing/flnd_for_testing" the test build
+    that can hold a job after an epoch (--pause_after_epoch)."""
+    return Process([find_binary(binary), "--listen=127.0.0.1:0",
                     "--data_dir=" + os.path.join(work, "data")] + list(flags),
                    r"flnd listening on (\S+)", os.path.join(work, "flnd.log"))
 
