@@ -106,6 +106,7 @@ std::string JobDetails(const v1::Job& job) {
   if (job.error_code() != 0 || !job.error_message().empty()) {
     absl::StrAppend(&text, "\nerror:     ", CodeName(job.error_code()), ": ", job.error_message());
   }
+  if (job.processes() > 1) absl::StrAppend(&text, "\nprocesses: ", job.processes());
   if (!job.request_id().empty()) absl::StrAppend(&text, "\nrequest:   ", job.request_id());
   if (!job.created_by().empty()) absl::StrAppend(&text, "\ncreated_by: ", job.created_by());
   return text;

@@ -45,6 +45,11 @@ absl::StatusOr<v1::SubmitJobRequest> BuildSubmitRequest(const Args& args) {
   request.set_test_dataset_id(args.Get("test"));
   FLN_ASSIGN_OR_RETURN(const double holdout, args.GetDouble("holdout", 0));
   request.set_holdout_fraction(static_cast<float>(holdout));
+  FLN_ASSIGN_OR_RETURN(const int64_t processes, args.GetInt("processes", 0));
+  if (processes < 0 || processes > 1 << 20) {
+    return UsageError(absl::StrCat("--processes must be in [0, 1048576], got ", processes));
+  }
+  request.set_processes(static_cast<int32_t>(processes));
   FLN_RETURN_IF_ERROR(LoadTextProtoFile(args.Get("model"), request.mutable_model()));
   FLN_RETURN_IF_ERROR(LoadTextProtoFile(args.Get("schedule"), request.mutable_schedule()));
   v1::Schedule& schedule = *request.mutable_schedule();
@@ -173,18 +178,38 @@ std::vector<Command> JobCommands() {
   return {
       {"submit",
        "--train=ID [--test=ID | --holdout=F] --model=FILE --schedule=FILE [--name=N] "
-       "[--request_id=K] [--seed=S] [--epochs=E]",
-       "queue a training job (model: fln.v1.ModelSpec, schedule: fln.v1.Schedule text protos)",
-       {{"train"}, {"test"}, {"holdout"}, {"model"}, {"schedule"}, {"name"}, {"request_id"},
-        {"seed"}, {"epochs"}},
-       0, 0, Submit},
-      {"jobs", "[--state=STATE] [--created_by=TOKEN_NAME] [--page_size=N]",
-       "list jobs, newest first", {{"state"}, {"created_by"}, {"page_size"}}, 0, 0, ListJobs},
+       "[--request_id=K] [--seed=S] [--epochs=E] [--processes=N]",
+       "queue a training job (model: fln.v1.ModelSpec, schedule: fln.v1.Schedule text protos; "
+       "--processes=N > 1: data-parallel over N worker processes under mpirun)",
+       {{"train"},
+        {"test"},
+        {"holdout"},
+        {"model"},
+        {"schedule"},
+        {"name"},
+        {"request_id"},
+        {"seed"},
+        {"epochs"},
+        {"processes"}},
+       0,
+       0,
+       Submit},
+      {"jobs",
+       "[--state=STATE] [--created_by=TOKEN_NAME] [--page_size=N]",
+       "list jobs, newest first",
+       {{"state"}, {"created_by"}, {"page_size"}},
+       0,
+       0,
+       ListJobs},
       {"job get", "ID", "show one job", {}, 1, 1, ShowJob},
       {"cancel", "JOB", "cancel a queued or running job", {}, 1, 1, Cancel},
-      {"watch", "JOB [--from=SEQ]",
+      {"watch",
+       "JOB [--from=SEQ]",
        "stream a job's progress until it ends (exit 0 if it succeeded, 2 if not)",
-       {{"from"}}, 1, 1, Watch},
+       {{"from"}},
+       1,
+       1,
+       Watch},
   };
 }
 

@@ -370,6 +370,35 @@ absl::Status DatasetStore::Delete(const std::string& id) {
   return deleted;
 }
 
+absl::StatusOr<Dataset> DatasetStore::ReadStoredDataset(Env* env, const std::string& dir,
+                                                        const v1::Dataset& info) {
+  absl::StatusOr<std::string> header_bytes =
+      ReadFileToString(env, absl::StrCat(dir, "/", kHeaderFile));
+  v1::UploadHeader header;
+  if (!header_bytes.ok() || !header.ParseFromString(*header_bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("dataset ", info.id(), ": stored upload header is missing or corrupt"));
+  }
+  absl::StatusOr<std::string> hash = HashDir(env, dir, info.format());
+  if (!hash.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "dataset ", info.id(), ": stored files unreadable: ", hash.status().message()));
+  }
+  if (*hash != info.content_hash()) {
+    return absl::DataLossError(absl::StrCat("dataset ", info.id(),
+                                            ": stored files fail their checksum (SHA-256 ", *hash,
+                                            ", expected ", info.content_hash(), ")"));
+  }
+  header.set_num_classes(info.num_classes());
+  // Accepted once under the limit of its upload: no second limit here.
+  absl::StatusOr<Dataset> data = ParseDir(dir, header, MaxDecompressedBytes(-1));
+  if (!data.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "dataset ", info.id(), ": stored files no longer parse: ", data.status().message()));
+  }
+  return data;
+}
+
 absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::string& id) {
   {
     absl::MutexLock lock(&cache_mu_);
@@ -379,31 +408,8 @@ absl::StatusOr<std::shared_ptr<const Dataset>> DatasetStore::Load(const std::str
     }
   }
   FLN_ASSIGN_OR_RETURN(v1::Dataset info, store_->GetDataset(id));
-  const std::string dir = DatasetDir(id);
-  absl::StatusOr<std::string> header_bytes =
-      ReadFileToString(env_, absl::StrCat(dir, "/", kHeaderFile));
-  v1::UploadHeader header;
-  if (!header_bytes.ok() || !header.ParseFromString(*header_bytes)) {
-    return absl::DataLossError(absl::StrCat("dataset ", id, ": stored upload header is missing or corrupt"));
-  }
-  absl::StatusOr<std::string> hash = HashDir(env_, dir, info.format());
-  if (!hash.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("dataset ", id, ": stored files unreadable: ", hash.status().message()));
-  }
-  if (*hash != info.content_hash()) {
-    return absl::DataLossError(absl::StrCat("dataset ", id,
-                                            ": stored files fail their checksum (SHA-256 ",
-                                            *hash, ", expected ", info.content_hash(), ")"));
-  }
-  header.set_num_classes(info.num_classes());
-  // Accepted once under the limit of its upload: no second limit here.
-  absl::StatusOr<Dataset> data = ParseDir(dir, header, MaxDecompressedBytes(-1));
-  if (!data.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("dataset ", id, ": stored files no longer parse: ", data.status().message()));
-  }
-  auto shared = std::make_shared<const Dataset>(std::move(data).value());
+  FLN_ASSIGN_OR_RETURN(Dataset data, ReadStoredDataset(env_, DatasetDir(id), info));
+  auto shared = std::make_shared<const Dataset>(std::move(data));
   absl::MutexLock lock(&cache_mu_);
   cache_[id] = shared;
   return shared;

@@ -123,6 +123,16 @@ class DatasetStore {
   // NOT_FOUND for an unknown id. Loaded datasets are shared while in use.
   absl::StatusOr<std::shared_ptr<const Dataset>> Load(const std::string& id);
 
+  // Where the dataset's files are stored (its directory), for a process
+  // that reads them itself with ReadStoredDataset (a multi-process job's
+  // workers). Does not check that `id` exists.
+  std::string DirOf(const std::string& id) const { return DatasetDir(id); }
+
+  // What Load does with the files in `dir` of the dataset `info`, without a
+  // store: the same DATA_LOSS errors.
+  static absl::StatusOr<Dataset> ReadStoredDataset(Env* env, const std::string& dir,
+                                                   const v1::Dataset& info);
+
  private:
   DatasetStore(const Options& options, MetadataStore* store);
   absl::Status Init();

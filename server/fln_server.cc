@@ -76,7 +76,21 @@ absl::Status FlnServer::Init(const Options& options) {
   checkpoints_ = std::make_unique<CheckpointStore>(env, checkpoint_dir);
   events_ = std::make_unique<JobEventLog>(store_.get(), options.max_watchers);
   models_ = std::make_unique<ModelRegistry>(store_.get(), checkpoints_.get(), datasets_.get());
+  if (options.multi_process) {
+    MpiJobLauncher::Options mpi = options.mpi;
+    if (mpi.task_dir.empty()) mpi.task_dir = absl::StrCat(options.data_dir, "/workers");
+    mpi.env = env;
+    absl::StatusOr<std::unique_ptr<MpiJobLauncher>> launcher = MpiJobLauncher::Create(mpi);
+    if (launcher.ok()) {
+      launcher_ = std::move(launcher).value();
+      Log(absl::StrCat("multi-process jobs: up to ", mpi.max_processes, " processes through ",
+                       launcher_->options().mpirun));
+    } else {
+      Log(absl::StrCat("multi-process jobs disabled: ", launcher.status().message()));
+    }
+  }
   JobManager::Options job_options;
+  job_options.launcher = launcher_.get();
   job_options.max_jobs = options.max_jobs;
   job_options.threads_per_job = options.threads_per_job;
   job_options.max_queued_jobs = options.max_queued_jobs;

@@ -37,6 +37,7 @@
 #include "server/job_manager.h"
 #include "server/metadata_store.h"
 #include "server/model_registry.h"
+#include "server/mpi_job_launcher.h"
 #include "server/rpc_services.h"
 #include "server/server_credentials.h"
 #include "server/token_authenticator.h"
@@ -64,6 +65,11 @@ class FlnServer {
     // Serve a non-loopback `listen` without TLS and tokens.
     bool insecure = false;
     Env* env = Env::Default();  // files and clock (env.h); outlives the server
+    // Multi-process jobs (SubmitJobRequest.processes > 1) through mpirun. If
+    // the launcher cannot be created (no mpirun, no worker binary) the
+    // server still starts, logs why, and refuses such jobs at submit.
+    bool multi_process = false;
+    MpiJobLauncher::Options mpi;  // task_dir empty: data_dir/workers
     // JobManager::Options::after_checkpoint (tests only).
     std::function<void(const std::string& job_id, int epoch, const std::atomic<bool>& stop)>
         after_checkpoint;
@@ -106,6 +112,7 @@ class FlnServer {
   std::unique_ptr<JobEventLog> events_;
   std::unique_ptr<ModelRegistry> models_;
   std::unique_ptr<TokenAuthenticator> auth_;
+  std::unique_ptr<MpiJobLauncher> launcher_;  // null: in-process jobs only
   std::unique_ptr<JobManager> jobs_;
   std::unique_ptr<DatasetsServiceImpl> datasets_service_;
   std::unique_ptr<JobsServiceImpl> jobs_service_;

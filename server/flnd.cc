@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/allocator_settings.h"
 #include "server/logging.h"
@@ -41,7 +43,31 @@ ABSL_FLAG(int64_t, max_job_memory, 0,
           "refuse jobs whose estimated peak memory exceeds this many bytes (0 = half of this "
           "machine's physical memory)");
 
+ABSL_FLAG(std::string, mpirun, "mpirun",
+          "Open MPI's mpirun (a path, or a name found in PATH) for jobs with processes > 1; "
+          "if it is missing, such jobs are refused");
+ABSL_FLAG(std::string, mpirun_args, "",
+          "extra mpirun arguments, split at spaces (e.g. '--allow-run-as-root --bind-to none')");
+ABSL_FLAG(std::string, mpi_hostfile, "",
+          "mpirun --hostfile for multi-process jobs (empty: all processes on this machine)");
+ABSL_FLAG(std::string, worker_binary, "",
+          "fln_worker for multi-process jobs (empty: next to this flnd); the same path on "
+          "every host");
+ABSL_FLAG(int, max_processes, 64, "largest `processes` a job may ask for");
+
 namespace fln {
+namespace {
+
+// fln_worker in the directory of this executable.
+std::string WorkerNextToSelf() {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return "fln_worker";
+  const std::string path(self, static_cast<size_t>(n));
+  return path.substr(0, path.rfind('/') + 1) + "fln_worker";
+}
+
+}  // namespace
 
 int FlndMain(int argc, char** argv, const std::function<void(FlnServer::Options*)>& customize) {
   absl::SetProgramUsageMessage("flnd: trains and serves Fenchel lifted networks over gRPC");
@@ -73,6 +99,15 @@ int FlndMain(int argc, char** argv, const std::function<void(FlnServer::Options*
   options.tls.key = absl::GetFlag(FLAGS_tls_key);
   options.tls.client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure = absl::GetFlag(FLAGS_insecure);
+  options.multi_process = true;
+  options.mpi.mpirun = absl::GetFlag(FLAGS_mpirun);
+  options.mpi.mpirun_args =
+      absl::StrSplit(absl::GetFlag(FLAGS_mpirun_args), ' ', absl::SkipEmpty());
+  options.mpi.hostfile = absl::GetFlag(FLAGS_mpi_hostfile);
+  options.mpi.worker_binary = absl::GetFlag(FLAGS_worker_binary).empty()
+                                  ? WorkerNextToSelf()
+                                  : absl::GetFlag(FLAGS_worker_binary);
+  options.mpi.max_processes = absl::GetFlag(FLAGS_max_processes);
   if (customize) customize(&options);
 
   absl::StatusOr<std::unique_ptr<FlnServer>> server = FlnServer::Start(options);

@@ -19,7 +19,10 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "server/exception_guard.h"
 #include "server/file_util.h"
+#include "server/holdout.h"
 #include "server/logging.h"
+#include "server/mpi_job_launcher.h"
+#include "server/progress_record.h"
 
 namespace fln {
 namespace {
@@ -89,34 +92,6 @@ absl::StatusOr<v1::Job> JobForRetry(const v1::Job& earlier, const v1::Job& retry
   return earlier;
 }
 
-v1::MetricRecord ToRecord(const ProgressReport& r) {
-  v1::MetricRecord m;
-  m.set_epoch(r.epoch);
-  m.set_batch(r.batch);
-  m.set_num_batches(r.num_batches);
-  m.set_end_of_epoch(r.end_of_epoch);
-  m.set_batch_loss(r.batch_loss);
-  if (r.has_relaxed_objective) {
-    m.set_has_relaxed_objective(true);
-    m.set_relaxed_objective_start(r.relaxed_start.total);
-    m.set_relaxed_objective(r.relaxed_end.total);
-    m.set_relaxed_loss_term(r.relaxed_end.loss_term);
-    for (double term : r.relaxed_end.weighted_gaps) m.add_relaxed_gap_terms(term);
-    m.set_relaxed_proximal_term(r.relaxed_end.proximal);
-    m.set_relaxed_ridge_term(r.relaxed_end.ridge);
-    for (double gap : r.relaxed_end.gaps) m.add_layer_gaps(gap);
-    for (float lambda : r.weights.lambda) m.add_lambda(lambda);
-    for (float rho_d : r.weights.rho_d) m.add_rho_d(rho_d);
-    m.set_loss_weight(r.weights.loss_weight());
-  }
-  m.set_train_loss(r.train_loss);
-  m.set_train_accuracy(r.train_accuracy);
-  m.set_test_loss(r.test_loss);
-  m.set_test_accuracy(r.test_accuracy);
-  m.set_elapsed_seconds(r.elapsed_seconds);
-  return m;
-}
-
 absl::Status CheckDatasetFits(const v1::Dataset& data, const v1::ModelSpec& model,
                               int classes, const char* field) {
   if (data.num_features() != model.input_size()) {
@@ -134,26 +109,6 @@ absl::Status CheckDatasetFits(const v1::Dataset& data, const v1::ModelSpec& mode
 }
 
 }  // namespace
-
-int HoldoutCount(int num_samples, float fraction) {
-  return static_cast<int>(std::floor(static_cast<double>(num_samples) * fraction));
-}
-
-void SplitHoldout(const Dataset& all, float fraction, Dataset* train, Dataset* test) {
-  const int n = all.num_samples();
-  const int held = HoldoutCount(n, fraction);
-  const int kept = n - held;
-  for (Dataset* part : {train, test}) {
-    part->num_classes = all.num_classes;
-    part->height = all.height;
-    part->width = all.width;
-    part->channels = all.channels;
-  }
-  train->features = all.features.leftCols(kept);
-  train->labels.assign(all.labels.begin(), all.labels.begin() + kept);
-  test->features = all.features.rightCols(held);
-  test->labels.assign(all.labels.begin() + kept, all.labels.end());
-}
 
 JobManager::JobManager(const Options& options, MetadataStore* store, DatasetStore* datasets,
                        CheckpointStore* checkpoints, JobEventLog* events)
@@ -278,6 +233,30 @@ absl::StatusOr<bool> JobManager::CountAbruptStop(const v1::Job& job) {
   return false;
 }
 
+absl::Status JobManager::CheckProcesses(int processes, const v1::Schedule& schedule) const {
+  if (processes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("processes must be >= 0, got ", processes));
+  }
+  if (processes <= 1) return absl::OkStatus();
+  if (options_.launcher == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("processes is ", processes,
+                     " but this flnd trains in-process only: start it with --mpirun (Open MPI) and "
+                     "--worker_binary for multi-process jobs"));
+  }
+  const int max = options_.launcher->options().max_processes;
+  if (processes > max) {
+    return absl::InvalidArgumentError(absl::StrCat("processes must be at most ", max,
+                                                   " (flnd --max_processes), got ", processes));
+  }
+  if (schedule.batch_size() < processes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "schedule.batch_size (", schedule.batch_size(), ") must be at least processes (", processes,
+        "): every process trains on its share of every batch"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
                                            const std::string& created_by) {
   {
@@ -305,6 +284,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
   if (requested.method() == v1::METHOD_UNSPECIFIED) requested.set_method(v1::FLN);
   const v1::Schedule schedule = WithDefaults(requested, num_hidden);
   FLN_RETURN_IF_ERROR(ValidateSchedule(schedule, num_hidden));
+  FLN_RETURN_IF_ERROR(CheckProcesses(request.processes(), schedule));
 
   if (request.train_dataset_id().empty()) {
     return absl::InvalidArgumentError("train_dataset_id is required");
@@ -357,6 +337,7 @@ absl::StatusOr<v1::Job> JobManager::Submit(const v1::SubmitJobRequest& request,
   job.set_created_at_micros(options_.env->NowMicros());
   job.set_request_id(request.request_id());
   job.set_created_by(created_by);
+  job.set_processes(request.processes());
 
   absl::MutexLock lock(&mu_);
   if (shutting_down_) {
@@ -555,6 +536,57 @@ void JobManager::RunJob(const std::string& id, ActiveJob* active) {
 absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resume,
                                  ActiveJob* active) {
   const std::string& id = job.id();
+  if (resume != nullptr) {
+    // A run that stopped early is complete even though epochs remain.
+    const int patience = resume->schedule().early_stopping().patience();
+    if (patience > 0 && resume->state().epochs_since_best() >= patience) return absl::OkStatus();
+  }
+
+  // Reports the history already holds (a resumed run recomputes the epoch it
+  // was in, bit for bit) are not stored again.
+  const std::pair<int, int> recorded(job.latest_metrics().epoch(), job.latest_metrics().batch());
+  absl::Status progress_error;
+  auto on_metrics = [&](const v1::MetricRecord& metrics) {
+    if (std::make_pair(metrics.epoch(), metrics.batch()) <= recorded || !progress_error.ok()) {
+      return;
+    }
+    v1::JobEvent event;
+    v1::MetricRecord* record = event.mutable_metrics();
+    *record = metrics;
+    record->set_produced_at_micros(options_.env->NowMicros());
+    event.set_time_micros(record->produced_at_micros());
+    progress_error = events_
+                         ->Append(id,
+                                  [&](v1::Job* j) {
+                                    *j->mutable_latest_metrics() = event.metrics();
+                                    return absl::OkStatus();
+                                  },
+                                  {event})
+                         .status();
+  };
+  auto on_checkpoint = [&](const v1::Checkpoint& checkpoint) -> absl::Status {
+    FLN_RETURN_IF_ERROR(progress_error);
+    FLN_RETURN_IF_ERROR(checkpoints_->Save(id, checkpoint));
+    const int epoch = checkpoint.state().epochs_completed();
+    FLN_RETURN_IF_ERROR(RecordCheckpoint(id, epoch));
+    if (options_.after_checkpoint) options_.after_checkpoint(id, epoch, active->cancel);
+    return absl::OkStatus();
+  };
+
+  if (job.processes() > 1) {
+    if (options_.launcher == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the job asks for ", job.processes(),
+          " processes but this flnd was started without --mpirun; restart it with --mpirun"));
+    }
+    FLN_ASSIGN_OR_RETURN(v1::WorkerTask task, WorkerTaskFor(job, resume));
+    MpiJobLauncher::Callbacks callbacks;
+    callbacks.on_metrics = on_metrics;
+    callbacks.on_checkpoint = on_checkpoint;
+    callbacks.cancel = &active->cancel;
+    return options_.launcher->Run(task, callbacks);
+  }
+
   FLN_ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> train_all,
                        datasets_->Load(job.train_dataset_id()));
   const Dataset* train = train_all.get();
@@ -569,45 +601,30 @@ absl::Status JobManager::Execute(const v1::Job& job, const v1::Checkpoint* resum
     train = &train_part;
     test = &test_part;
   }
-
-  if (resume != nullptr) {
-    // A run that stopped early is complete even though epochs remain.
-    const int patience = resume->schedule().early_stopping().patience();
-    if (patience > 0 && resume->state().epochs_since_best() >= patience) return absl::OkStatus();
-  }
-
-  // Reports the history already holds (a resumed run recomputes the epoch it
-  // was in, bit for bit) are not stored again.
-  const std::pair<int, int> recorded(job.latest_metrics().epoch(), job.latest_metrics().batch());
-  absl::Status progress_error;
   TrainingHooks hooks;
   hooks.cancel = &active->cancel;
   hooks.report_batches = options_.report_batches;
-  hooks.on_progress = [&](const ProgressReport& report) {
-    if (std::make_pair(report.epoch, report.batch) <= recorded || !progress_error.ok()) return;
-    v1::JobEvent event;
-    v1::MetricRecord* record = event.mutable_metrics();
-    *record = ToRecord(report);
-    record->set_produced_at_micros(options_.env->NowMicros());
-    event.set_time_micros(record->produced_at_micros());
-    progress_error = events_
-                         ->Append(id,
-                                  [&](v1::Job* j) {
-                                    *j->mutable_latest_metrics() = event.metrics();
-                                    return absl::OkStatus();
-                                  },
-                                  {event})
-                         .status();
-  };
-  hooks.on_checkpoint = [&](const v1::Checkpoint& checkpoint) -> absl::Status {
-    FLN_RETURN_IF_ERROR(progress_error);
-    FLN_RETURN_IF_ERROR(checkpoints_->Save(id, checkpoint));
-    const int epoch = checkpoint.state().epochs_completed();
-    FLN_RETURN_IF_ERROR(RecordCheckpoint(id, epoch));
-    if (options_.after_checkpoint) options_.after_checkpoint(id, epoch, active->cancel);
-    return absl::OkStatus();
-  };
+  hooks.on_progress = [&](const ProgressReport& report) { on_metrics(ToRecord(report)); };
+  hooks.on_checkpoint = on_checkpoint;
   return Train(job.model(), job.schedule(), *train, test, hooks, resume).status();
+}
+
+absl::StatusOr<v1::WorkerTask> JobManager::WorkerTaskFor(const v1::Job& job,
+                                                         const v1::Checkpoint* resume) {
+  v1::WorkerTask task;
+  *task.mutable_job() = job;
+  FLN_ASSIGN_OR_RETURN(*task.mutable_train()->mutable_info(),
+                       store_->GetDataset(job.train_dataset_id()));
+  task.mutable_train()->set_dir(datasets_->DirOf(job.train_dataset_id()));
+  if (!job.test_dataset_id().empty()) {
+    FLN_ASSIGN_OR_RETURN(*task.mutable_test()->mutable_info(),
+                         store_->GetDataset(job.test_dataset_id()));
+    task.mutable_test()->set_dir(datasets_->DirOf(job.test_dataset_id()));
+  }
+  if (resume != nullptr) *task.mutable_resume() = *resume;
+  task.set_report_batches(options_.report_batches);
+  task.set_threads_per_process(options_.threads_per_job);
+  return task;
 }
 
 absl::Status JobManager::RecordCheckpoint(const std::string& id, int epoch) {

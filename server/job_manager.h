@@ -40,11 +40,13 @@
 #include "absl/synchronization/mutex.h"
 #include "core/dataset.h"
 #include "proto/service.pb.h"
+#include "proto/worker.pb.h"
 #include "server/checkpoint_store.h"
 #include "server/dataset_store.h"
 #include "server/env.h"
 #include "server/job_event_log.h"
 #include "server/metadata_store.h"
+#include "server/mpi_job_launcher.h"
 
 namespace fln {
 
@@ -60,6 +62,9 @@ class JobManager {
     // machine's physical memory.
     int64_t max_job_memory_bytes = 0;
     Env* env = Env::Default();  // clock
+    // Runs jobs with processes > 1 (mpi_job_launcher.h); null: such jobs are
+    // refused at submit (FAILED_PRECONDITION). Outlives the manager.
+    MpiJobLauncher* launcher = nullptr;
     // Runs on a job's worker thread after each epoch checkpoint is saved and
     // recorded, with the job's stop flag (set by Cancel and Shutdown). Lets a
     // test hold a job at a known point (kill -9 included) without racing the
@@ -88,7 +93,8 @@ class JobManager {
   // classes than output units, holdout_fraction outside [0, 1) or leaving an
   // empty split, both a test dataset and a holdout; NOT_FOUND for an unknown
   // dataset; RESOURCE_EXHAUSTED when max_queued_jobs are waiting or the
-  // job's estimated memory exceeds max_job_memory_bytes;
+  // job's estimated memory exceeds max_job_memory_bytes; for `processes`:
+  // see CheckProcesses;
   // UNAVAILABLE after Shutdown.
   // The job records `created_by` (a token name); a known request_id from
   // another creator counts as a different request.
@@ -129,7 +135,13 @@ class JobManager {
   absl::StatusOr<bool> CountAbruptStop(const v1::Job& job);
   void WorkerLoop();
   void RunJob(const std::string& id, ActiveJob* active);
+  // Trains the job in this process, or through options_.launcher when it
+  // asks for several processes.
   absl::Status Execute(const v1::Job& job, const v1::Checkpoint* resume, ActiveJob* active);
+  absl::StatusOr<v1::WorkerTask> WorkerTaskFor(const v1::Job& job, const v1::Checkpoint* resume);
+  // INVALID_ARGUMENT / FAILED_PRECONDITION for a `processes` this server
+  // cannot run (see SubmitJobRequest.processes).
+  absl::Status CheckProcesses(int processes, const v1::Schedule& schedule) const;
   void Finish(const std::string& id, const absl::Status& status, ActiveJob* active);
   // Stores a CheckpointSaved event for the checkpoint file of `epoch`.
   absl::Status RecordCheckpoint(const std::string& id, int epoch);
@@ -148,13 +160,6 @@ class JobManager {
   absl::Mutex join_mu_;  // serialises Shutdown's joins
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(join_mu_);
 };
-
-// Number of samples a holdout_fraction keeps for testing: floor(n * f).
-int HoldoutCount(int num_samples, float fraction);
-
-// The first n - HoldoutCount(n, f) samples into `train`, the rest into
-// `test`. REQUIRES: 0 < HoldoutCount < n.
-void SplitHoldout(const Dataset& all, float fraction, Dataset* train, Dataset* test);
 
 }  // namespace fln
 

@@ -371,7 +371,8 @@ class Client:
     # ---------------------------------------------------------------- jobs
 
     def submit(self, train, model, schedule, test=None, holdout_fraction: float = 0.0,
-               name: str = "", request_id: str = "") -> "service_pb2.Job":
+               name: str = "", request_id: str = "",
+               processes: int = 0) -> "service_pb2.Job":
         """Queues a training job.
 
         Args:
@@ -384,13 +385,15 @@ class Client:
           name: the job's name.
           request_id: idempotency key; a retry with the same key returns the
             first job instead of queueing another.
+          processes: N > 1 trains data-parallel over N worker processes that
+            flnd starts with mpirun (flnd --mpirun); 0 or 1: inside flnd.
 
         Returns: the fln.v1.Job (QUEUED), with the server's schedule defaults.
         """
         request = service_pb2.SubmitJobRequest(
             name=name, train_dataset_id=_id_of(train, "train"),
             test_dataset_id="" if test is None else _id_of(test, "test"),
-            holdout_fraction=holdout_fraction, request_id=request_id,
+            holdout_fraction=holdout_fraction, request_id=request_id, processes=processes,
             model=to_message(model, model_pb2.ModelSpec, "model"),
             schedule=to_message(schedule, model_pb2.Schedule, "schedule"))
         return self._unary(self.jobs_stub.Submit, request)
