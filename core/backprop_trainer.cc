@@ -45,13 +45,11 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
   SoftmaxColumns(logits, &delta);
   delta = (delta - one_hot) * inv_m;
   const int samples = static_cast<int>(inputs.cols());
-  Matrix features_storage;
   for (int l = net_->num_layers() - 1; l >= 0; --l) {
     const Layer& layer = net_->layer(l);
     // W is shared by every position of a convolution: sum over them.
     layer.ToPositions(&delta);
-    const Matrix& features = layer.Features(activations_[l], &features_storage);
-    gradients_[l].weight.noalias() = delta * features.transpose();
+    layer.WeightGradient(activations_[l], delta, &gradients_[l].weight);
     gradients_[l].bias = delta.rowwise().sum();
     layer.ToSamples(samples, &delta);
     if (l > 0) {

@@ -1,7 +1,11 @@
 #include "core/conv2d.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <vector>
 
 namespace fln {
 
@@ -183,6 +187,30 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
                    input_grad->col(first + j).data());
     }
   });
+}
+
+void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Matrix& out_grad,
+                          Matrix* weight_grad) {
+  const int samples = static_cast<int>(input.cols());
+  const int out_height = g.out_height(), out_width = g.out_width();
+  const int positions = out_height * out_width;
+  assert(out_grad.size() == static_cast<Eigen::Index>(g.output_size()) * samples);
+  // One partial sum per thread, added in thread order afterwards.
+  std::vector<Matrix> partial(omp_get_max_threads(), Matrix::Zero(g.filters, g.patch_size()));
+  ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
+    patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
+    if (g.padding == Padding::kSame) patches->setZero();
+    for (int j = 0; j < n; ++j) {
+      Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
+                   patches->col(static_cast<Eigen::Index>(j) * positions).data());
+    }
+    const Eigen::Map<const Matrix> per_position(
+        out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
+        patches->cols());
+    partial[omp_get_thread_num()].noalias() += per_position * patches->transpose();
+  });
+  *weight_grad = std::move(partial[0]);
+  for (size_t t = 1; t < partial.size(); ++t) *weight_grad += partial[t];
 }
 
 // Both pooling loops walk raw HWC rows: Eigen segments of `channels` floats

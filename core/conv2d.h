@@ -65,6 +65,15 @@ void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& 
 void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix& out_grad,
                      Matrix* input_grad);
 
+// The gradient with respect to the weight (bias excluded):
+// weight_grad = out_grad * Im2Col(input)^T, with out_grad seen per position
+// (filters x m * P); out_grad may be given in that shape or in its
+// (output_size x m) batch form, which is the same memory.
+// Computed chunk by chunk without the batch's whole patch matrix; the sum
+// over chunks is in a fixed order for a given OpenMP thread count.
+void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Matrix& out_grad,
+                          Matrix* weight_grad);
+
 // 2x2 average pooling with stride 2 of (channels x height x width) HWC maps.
 // An odd last row or column is dropped, as in PyTorch's AvgPool2d(2).
 void AvgPool2x2(int channels, int height, int width, const Matrix& input, Matrix* out);

@@ -89,6 +89,25 @@ TEST(Conv2dTest, TransposeIsTheAdjointOfTheConvolution) {
   }
 }
 
+TEST(Conv2dTest, KernelGradientIsOutGradTimesPatchesTransposed) {
+  Rng rng(4);
+  for (const Conv2dGeometry& g : Geometries()) {
+    // Enough samples for several chunks (and threads) in the larger geometries.
+    const int samples = 300;
+    const Matrix x = RandomMatrix(g.input_size(), samples, &rng);
+    Matrix out_grad = RandomMatrix(g.output_size(), samples, &rng);
+    Matrix patches;
+    Im2Col(g, x, &patches);
+    const Eigen::Map<const Matrix> per_position(out_grad.data(), g.filters, patches.cols());
+    const Matrix expected = per_position * patches.transpose();
+    Matrix got;
+    Conv2dKernelGradient(g, x, out_grad, &got);
+    ASSERT_EQ(got.rows(), g.filters);
+    ASSERT_EQ(got.cols(), g.patch_size());
+    EXPECT_TRUE(got.isApprox(expected, 1e-4f)) << "kernel " << g.kernel << " stride " << g.stride;
+  }
+}
+
 TEST(Conv2dTest, Col2ImIsTheAdjointOfIm2Col) {
   Rng rng(3);
   for (const Conv2dGeometry& g : Geometries()) {

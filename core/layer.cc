@@ -48,6 +48,16 @@ void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   }
 }
 
+void Layer::WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* grad) const {
+  Matrix pooled;
+  const Matrix& features = Pooled(*this, in, &pooled);
+  if (conv) {
+    Conv2dKernelGradient(geometry, features, pre_grad, grad);
+  } else {
+    grad->noalias() = pre_grad * features.transpose();
+  }
+}
+
 void Layer::ToPositions(Matrix* per_sample) const {
   if (conv) ReshapeInPlace(units(), per_sample->size() / units(), per_sample);
 }

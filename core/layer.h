@@ -52,6 +52,10 @@ struct Layer {
   // Returns `in` itself for a dense layer without pooling (no copy on the
   // hot path), else *storage filled with the result.
   const Matrix& Features(const Matrix& in, Matrix* storage) const;
+  // grad = pre_grad * F(in)^T, the gradient of <pre_grad, W F(in)> in W,
+  // with pre_grad per position (ToPositions). For a convolution F(in) is
+  // never formed for the whole batch (Conv2dKernelGradient).
+  void WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* grad) const;
   // (output_size x m) -> (units x m * positions) and back, without copying.
   // REQUIRES: the matrix has the shape the call converts from.
   void ToPositions(Matrix* per_sample) const;
