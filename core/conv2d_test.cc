@@ -47,6 +47,10 @@ std::vector<Conv2dGeometry> Geometries() {
       {3, 9, 9, 3, 2, Padding::kSame, 2},
       {2, 10, 8, 4, 2, Padding::kValid, 3},  // even kernel
       {2, 5, 6, 2, 1, Padding::kSame, 2},    // SAME with pad() == 0: overhangs only after
+      // Single-channel, stride 1: the direct (no im2col) path.
+      {1, 7, 9, 3, 1, Padding::kValid, 2},
+      {1, 6, 5, 4, 1, Padding::kSame, 3},    // even kernel: uneven padding
+      {3, 9, 9, 3, 2, Padding::kSame, 2},
   };
 }
 
