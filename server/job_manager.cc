@@ -82,6 +82,7 @@ absl::StatusOr<v1::Job> JobForRetry(const v1::Job& earlier, const v1::Job& retry
       earlier.train_dataset_id() == retry.train_dataset_id() &&
       earlier.test_dataset_id() == retry.test_dataset_id() &&
       earlier.holdout_fraction() == retry.holdout_fraction() &&
+      earlier.processes() == retry.processes() &&
       google::protobuf::util::MessageDifferencer::Equals(earlier.model(), retry.model()) &&
       google::protobuf::util::MessageDifferencer::Equals(earlier.schedule(), retry.schedule());
   if (!same_request) {
@@ -241,8 +242,8 @@ absl::Status JobManager::CheckProcesses(int processes, const v1::Schedule& sched
   if (options_.launcher == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("processes is ", processes,
-                     " but this flnd trains in-process only: start it with --mpirun (Open MPI) and "
-                     "--worker_binary for multi-process jobs"));
+                     " but this flnd trains in-process only (its log says why): multi-process jobs "
+                     "need --mpirun (Open MPI) and --worker_binary"));
   }
   const int max = options_.launcher->options().max_processes;
   if (processes > max) {
