@@ -150,12 +150,112 @@ void ForEachChunk(const Conv2dGeometry& g, int samples, Body body) {
 
 }  // namespace
 
+namespace {
+
+// Direct convolution of single-channel images with stride 1 (LeNet-5's first
+// layer, 6 filters of 5 x 5). As a GEMM its reduction is only k*k long and
+// its output 6 rows high, so im2col's copies and the skinny GEMM cost more
+// than the arithmetic. Here each image is zero-padded once into a plane of
+// `stride` = out_width + k - 1 columns; an output plane in that same layout
+// is then k*k whole-plane multiply-adds of shifted input planes: long
+// contiguous vector operations (the k - 1 columns past out_width are
+// computed and ignored).
+bool IsDirect(const Conv2dGeometry& g) { return g.channels == 1 && g.stride == 1; }
+
+class DirectPlanes {
+ public:
+  explicit DirectPlanes(const Conv2dGeometry& g)
+      : g_(g),
+        stride_(g.out_width() + g.kernel - 1),
+        plane_(static_cast<Eigen::Index>(g.out_height()) * stride_),
+        // Shifted reads reach k - 1 floats past the padded rows.
+        padded_(static_cast<size_t>(g.out_height() + g.kernel - 1) * stride_ + g.kernel, 0.0f),
+        plane_buffer_(plane_) {}
+
+  // Copies one image into the zero-padded plane.
+  void Load(const float* image) {
+    const int pad = g_.pad();
+    for (int h = 0; h < g_.height; ++h) {
+      const int r = h + pad;
+      if (r < 0 || r >= g_.out_height() + g_.kernel - 1) continue;
+      for (int w = 0; w < g_.width; ++w) {
+        const int c = w + pad;
+        if (c >= 0 && c < stride_)
+          padded_[static_cast<size_t>(r) * stride_ + c] = image[h * g_.width + w];
+      }
+    }
+  }
+
+  // out (HWC) = conv(image) + bias.
+  void Forward(const Matrix& weight, const Vector& bias, float* out) {
+    const int k = g_.kernel, out_w = g_.out_width(), filters = g_.filters;
+    Eigen::Map<Eigen::ArrayXf> acc(plane_buffer_.data(), plane_);
+    for (int f = 0; f < filters; ++f) {
+      acc.setConstant(bias(f));
+      for (int kh = 0; kh < k; ++kh) {
+        for (int kw = 0; kw < k; ++kw) acc += weight(f, kh * k + kw) * Shifted(kh, kw);
+      }
+      for (int oh = 0; oh < g_.out_height(); ++oh) {
+        const float* row = plane_buffer_.data() + static_cast<Eigen::Index>(oh) * stride_;
+        float* pixel = out + (static_cast<Eigen::Index>(oh) * out_w) * filters + f;
+        for (int ow = 0; ow < out_w; ++ow) pixel[ow * filters] = row[ow];
+      }
+    }
+  }
+
+  // grad(f, kh*k + kw) += sum over output pixels of out_grad(f, pixel) times
+  // the input under tap (kh, kw). out_grad is HWC.
+  void AddKernelGradient(const float* out_grad, Matrix* grad) {
+    const int k = g_.kernel, out_w = g_.out_width(), filters = g_.filters;
+    Eigen::Map<Eigen::ArrayXf> delta(plane_buffer_.data(), plane_);
+    delta.setZero();  // the ignored columns stay 0
+    for (int f = 0; f < filters; ++f) {
+      for (int oh = 0; oh < g_.out_height(); ++oh) {
+        float* row = plane_buffer_.data() + static_cast<Eigen::Index>(oh) * stride_;
+        const float* pixel = out_grad + (static_cast<Eigen::Index>(oh) * out_w) * filters + f;
+        for (int ow = 0; ow < out_w; ++ow) row[ow] = pixel[ow * filters];
+      }
+      for (int kh = 0; kh < k; ++kh) {
+        for (int kw = 0; kw < k; ++kw) {
+          (*grad)(f, kh * k + kw) += (delta * Shifted(kh, kw)).sum();
+        }
+      }
+    }
+  }
+
+ private:
+  Eigen::Map<const Eigen::ArrayXf> Shifted(int kh, int kw) const {
+    return Eigen::Map<const Eigen::ArrayXf>(padded_.data() + static_cast<size_t>(kh) * stride_ + kw,
+                                            plane_);
+  }
+
+  const Conv2dGeometry g_;
+  const int stride_;
+  const Eigen::Index plane_;
+  std::vector<float> padded_;
+  std::vector<float> plane_buffer_;
+};
+
+}  // namespace
+
 void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,
                    const Matrix& input, Matrix* out) {
   const int samples = static_cast<int>(input.cols());
   const int out_height = g.out_height(), out_width = g.out_width();
   const int positions = out_height * out_width;
   out->resize(g.output_size(), samples);
+  if (IsDirect(g)) {
+#pragma omp parallel
+    {
+      DirectPlanes planes(g);
+#pragma omp for schedule(static)
+      for (int j = 0; j < samples; ++j) {
+        planes.Load(input.col(j).data());
+        planes.Forward(weight, bias, out->col(j).data());
+      }
+    }
+    return;
+  }
   // A chunk's (filters x n*P) product is its (filters*P x n) block of the
   // batch matrix in the same memory (see the layout above).
   ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
@@ -197,18 +297,32 @@ void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Ma
   assert(out_grad.size() == static_cast<Eigen::Index>(g.output_size()) * samples);
   // One partial sum per thread, added in thread order afterwards.
   std::vector<Matrix> partial(omp_get_max_threads(), Matrix::Zero(g.filters, g.patch_size()));
-  ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
-    patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
-    if (g.padding == Padding::kSame) patches->setZero();
-    for (int j = 0; j < n; ++j) {
-      Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
-                   patches->col(static_cast<Eigen::Index>(j) * positions).data());
+  if (IsDirect(g)) {
+#pragma omp parallel
+    {
+      DirectPlanes planes(g);
+      Matrix& mine = partial[omp_get_thread_num()];
+#pragma omp for schedule(static)
+      for (int j = 0; j < samples; ++j) {
+        planes.Load(input.col(j).data());
+        planes.AddKernelGradient(out_grad.data() + static_cast<Eigen::Index>(j) * g.output_size(),
+                                 &mine);
+      }
     }
-    const Eigen::Map<const Matrix> per_position(
-        out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
-        patches->cols());
-    partial[omp_get_thread_num()].noalias() += per_position * patches->transpose();
-  });
+  } else {
+    ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
+      patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
+      if (g.padding == Padding::kSame) patches->setZero();
+      for (int j = 0; j < n; ++j) {
+        Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
+                     patches->col(static_cast<Eigen::Index>(j) * positions).data());
+      }
+      const Eigen::Map<const Matrix> per_position(
+          out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
+          patches->cols());
+      partial[omp_get_thread_num()].noalias() += per_position * patches->transpose();
+    });
+  }
   *weight_grad = std::move(partial[0]);
   for (size_t t = 1; t < partial.size(); ++t) *weight_grad += partial[t];
 }
