@@ -148,6 +148,19 @@ void ForEachChunk(const Conv2dGeometry& g, int samples, Body body) {
   }
 }
 
+// The patch columns of samples [first, first + n) of `input` (Im2Col of
+// that slice of the batch).
+void Im2ColChunk(const Conv2dGeometry& g, const Matrix& input, int first, int n, Matrix* patches) {
+  const int out_height = g.out_height(), out_width = g.out_width();
+  const int positions = out_height * out_width;
+  patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
+  if (g.padding == Padding::kSame) patches->setZero();
+  for (int j = 0; j < n; ++j) {
+    Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
+                 patches->col(static_cast<Eigen::Index>(j) * positions).data());
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -241,8 +254,6 @@ class DirectPlanes {
 void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& bias,
                    const Matrix& input, Matrix* out) {
   const int samples = static_cast<int>(input.cols());
-  const int out_height = g.out_height(), out_width = g.out_width();
-  const int positions = out_height * out_width;
   out->resize(g.output_size(), samples);
   if (IsDirect(g)) {
 #pragma omp parallel
@@ -259,12 +270,7 @@ void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& 
   // A chunk's (filters x n*P) product is its (filters*P x n) block of the
   // batch matrix in the same memory (see the layout above).
   ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
-    patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
-    if (g.padding == Padding::kSame) patches->setZero();
-    for (int j = 0; j < n; ++j) {
-      Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
-                   patches->col(static_cast<Eigen::Index>(j) * positions).data());
-    }
+    Im2ColChunk(g, input, first, n, patches);
     Eigen::Map<Matrix> per_position(out->col(first).data(), g.filters, patches->cols());
     per_position.noalias() = weight * *patches;
     per_position.colwise() += bias;
@@ -292,8 +298,6 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
 void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Matrix& out_grad,
                           Matrix* weight_grad) {
   const int samples = static_cast<int>(input.cols());
-  const int out_height = g.out_height(), out_width = g.out_width();
-  const int positions = out_height * out_width;
   assert(out_grad.size() == static_cast<Eigen::Index>(g.output_size()) * samples);
   // One partial sum per thread, added in thread order afterwards.
   std::vector<Matrix> partial(omp_get_max_threads(), Matrix::Zero(g.filters, g.patch_size()));
@@ -311,12 +315,7 @@ void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Ma
     }
   } else {
     ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
-      patches->resize(g.patch_size(), static_cast<Eigen::Index>(n) * positions);
-      if (g.padding == Padding::kSame) patches->setZero();
-      for (int j = 0; j < n; ++j) {
-        Im2ColSample(g, out_height, out_width, input.col(first + j).data(),
-                     patches->col(static_cast<Eigen::Index>(j) * positions).data());
-      }
+      Im2ColChunk(g, input, first, n, patches);
       const Eigen::Map<const Matrix> per_position(
           out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
           patches->cols());

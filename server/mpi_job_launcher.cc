@@ -63,11 +63,13 @@ struct Child {
 // file descriptors (a worker holding flnd's listening socket would keep the
 // port busy after flnd exits).
 absl::StatusOr<Child> Spawn(const std::vector<std::string>& argv) {
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    for (int fd : {in[0], in[1]}) close(fd);
-    return absl::InternalError("pipe failed");
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+    const int error = errno;
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    return absl::InternalError(absl::StrCat("pipe failed: errno ", error));
   }
   // Everything the child needs is built before fork: after it, in a
   // multi-threaded process, only async-signal-safe calls are allowed.
@@ -177,8 +179,12 @@ absl::Status MpiJobLauncher::Run(const v1::WorkerTask& task, const Callbacks& ca
       }
       if (message->has_value()) {
         const v1::WorkerMessage& m = **message;
-        if (m.has_metrics() && callbacks.on_metrics) callbacks.on_metrics(m.metrics());
-        if (m.has_checkpoint() && callback_error.ok() && callbacks.on_checkpoint) {
+        // After a failed checkpoint the run is over for flnd, as in process:
+        // what the workers send until they stop is not recorded.
+        if (callback_error.ok() && m.has_metrics() && callbacks.on_metrics) {
+          callbacks.on_metrics(m.metrics());
+        }
+        if (callback_error.ok() && m.has_checkpoint() && callbacks.on_checkpoint) {
           callback_error = callbacks.on_checkpoint(m.checkpoint());
         }
         if (m.has_result()) result = m.result();
