@@ -6,8 +6,9 @@
 // Every rank reads the task and the datasets itself and trains its shard of
 // every batch (core/train.h). Rank 0 writes metric records, a checkpoint per
 // epoch and the result to standard output (worker_protocol.h) and stops the
-// run when standard input says cancel or ends. The result line is written
-// for every outcome, errors included, so exit status 0 means "result sent".
+// run when standard input says cancel or ends. It writes the result line for
+// every outcome it sees, errors included; a rank that cannot read the task
+// or its data ends the whole run with MPI_Abort, so no rank waits forever.
 #include <mpi.h>
 #include <omp.h>
 #include <signal.h>
