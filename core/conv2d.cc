@@ -185,17 +185,15 @@ class DirectPlanes {
         padded_(static_cast<size_t>(g.out_height() + g.kernel - 1) * stride_ + g.kernel, 0.0f),
         plane_buffer_(plane_) {}
 
-  // Copies one image into the zero-padded plane.
+  // Copies one image into the zero-padded plane, a row at a time. With
+  // stride 1 every image row fits: the plane has pad() rows and columns
+  // before it and the rest of the k - 1 after. The border is never written,
+  // so it stays zero from the constructor.
   void Load(const float* image) {
     const int pad = g_.pad();
     for (int h = 0; h < g_.height; ++h) {
-      const int r = h + pad;
-      if (r < 0 || r >= g_.out_height() + g_.kernel - 1) continue;
-      for (int w = 0; w < g_.width; ++w) {
-        const int c = w + pad;
-        if (c >= 0 && c < stride_)
-          padded_[static_cast<size_t>(r) * stride_ + c] = image[h * g_.width + w];
-      }
+      std::copy(image + h * g_.width, image + (h + 1) * g_.width,
+                padded_.data() + static_cast<size_t>(h + pad) * stride_ + pad);
     }
   }
 
