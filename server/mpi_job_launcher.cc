@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <deque>
@@ -250,9 +251,13 @@ absl::Status MpiJobLauncher::Run(const v1::WorkerTask& task, const Callbacks& ca
         s.fd = -1;
         continue;
       }
+      // Only the new bytes can hold a newline: a checkpoint line of
+      // megabytes arrives in many reads and must not be rescanned each time.
+      const size_t scanned = s.pending.size();
       s.pending.append(buffer, static_cast<size_t>(got));
       size_t start = 0;
-      for (size_t end; (end = s.pending.find('\n', start)) != std::string::npos; start = end + 1) {
+      for (size_t end; (end = s.pending.find('\n', std::max(start, scanned))) != std::string::npos;
+           start = end + 1) {
         handle_line(absl::string_view(s.pending).substr(start, end - start), s.from_stdout);
       }
       s.pending.erase(0, start);
