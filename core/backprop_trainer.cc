@@ -1,5 +1,7 @@
 #include "core/backprop_trainer.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,6 +12,15 @@
 
 namespace fln {
 namespace {
+
+// Samples per slice of the batch that one thread takes forward and backward
+// on its own. Fixed, not derived from the thread count, so the order in which
+// slice gradients are summed (and so every result) is the same on any number
+// of threads. 64 columns keep one slice's GEMMs efficient on one core.
+constexpr int kSamplesPerSlice = 64;
+
+// Parameter ranges the reduction and the optimiser step split among threads.
+constexpr Eigen::Index kFloatsPerRange = 16384;
 
 std::vector<Layer> ZerosLike(const Network& net) {
   std::vector<Layer> zeros(net.num_layers());
@@ -29,44 +40,91 @@ BackpropTrainer::BackpropTrainer(Network* net, const v1::BackpropOptions& option
       collective_(OrLocal(collective)),
       gradients_(ZerosLike(*net)),
       first_moment_(ZerosLike(*net)),
-      second_moment_(ZerosLike(*net)) {}
+      second_moment_(ZerosLike(*net)) {
+  for (int l = 0; l < net->num_layers(); ++l) {
+    for (const bool bias : {false, true}) {
+      const Eigen::Index size = bias ? net->layer(l).bias.size() : net->layer(l).weight.size();
+      for (Eigen::Index begin = 0; begin < size; begin += kFloatsPerRange) {
+        ranges_.push_back({l, bias, begin, std::min(size, begin + kFloatsPerRange)});
+      }
+    }
+  }
+}
 
-double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one_hot) {
+Eigen::Map<Eigen::ArrayXf> BackpropTrainer::RangeOf(std::vector<Layer>& layers,
+                                                    const ParameterRange& r) {
+  Layer& layer = layers[r.layer];
+  float* data = r.bias ? layer.bias.data() : layer.weight.data();
+  return Eigen::Map<Eigen::ArrayXf>(data + r.begin, r.end - r.begin);
+}
+
+double BackpropTrainer::SliceGradients(const Matrix& inputs, const Matrix& one_hot, int first,
+                                       int n, SliceState* slice) const {
+  if (slice->gradients.empty()) slice->gradients = ZerosLike(*net_);
   Matrix logits;
-  net_->Forward(inputs, &activations_, &logits);
-  // The loss and the batch size are sums over every participant's shard.
-  double totals[2] = {CrossEntropyPerColumn(logits, one_hot).cast<double>().sum(),
-                      static_cast<double>(inputs.cols())};
-  collective_->AllReduceSum(totals, 2);
-  const double loss = totals[0] / totals[1];
-  const float inv_m = 1.0f / static_cast<float>(totals[1]);
+  net_->Forward(inputs.middleCols(first, n), &slice->activations, &logits);
+  const Matrix targets = one_hot.middleCols(first, n);
+  const double loss_sum = CrossEntropyPerColumn(logits, targets).cast<double>().sum();
 
-  Matrix delta;  // d loss / d pre-activation of the current layer
+  Matrix delta;  // d (summed loss) / d pre-activation of the current layer
   SoftmaxColumns(logits, &delta);
-  delta = (delta - one_hot) * inv_m;
-  const int samples = static_cast<int>(inputs.cols());
+  delta -= targets;
   for (int l = net_->num_layers() - 1; l >= 0; --l) {
     const Layer& layer = net_->layer(l);
+    Layer& gradient = slice->gradients[l];
     // W is shared by every position of a convolution: sum over them.
     layer.ToPositions(&delta);
-    layer.WeightGradient(activations_[l], delta, &gradients_[l].weight);
-    gradients_[l].bias = delta.rowwise().sum();
-    layer.ToSamples(samples, &delta);
+    layer.WeightGradient(slice->activations[l], delta, &gradient.weight);
+    gradient.bias = delta.rowwise().sum();
+    layer.ToSamples(n, &delta);
     if (l > 0) {
       Matrix upstream;
       layer.Transpose(delta, &upstream);
       // ReLU derivative: pass where the activation is positive.
-      delta = (activations_[l].array() > 0.0f).select(upstream, 0.0f);
+      delta = (slice->activations[l].array() > 0.0f).select(upstream, 0.0f);
     }
+  }
+  return loss_sum;
+}
+
+double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one_hot) {
+  const int samples = static_cast<int>(inputs.cols());
+  const int num_slices = (samples + kSamplesPerSlice - 1) / kSamplesPerSlice;
+  slices_.resize(num_slices);
+  std::vector<double> loss_sums(num_slices);
+  // One slice per thread at a time, each single-threaded inside (BLAS and the
+  // convolutions do not nest): no serial element-wise work and no barrier
+  // between layers. With fewer slices than threads the slices run in turn and
+  // parallelise inside instead.
+#pragma omp parallel for schedule(static) if (num_slices >= omp_get_max_threads())
+  for (int s = 0; s < num_slices; ++s) {
+    const int first = s * kSamplesPerSlice;
+    loss_sums[s] = SliceGradients(inputs, one_hot, first,
+                                  std::min(kSamplesPerSlice, samples - first), &slices_[s]);
+  }
+
+  // The loss and the batch size are sums over every participant's shard.
+  double totals[2] = {0, static_cast<double>(samples)};
+  for (const double sum : loss_sums) totals[0] += sum;
+  collective_->AllReduceSum(totals, 2);
+  const float inv_m = 1.0f / static_cast<float>(totals[1]);
+
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < ranges_.size(); ++i) {
+    Eigen::Map<Eigen::ArrayXf> sum = RangeOf(gradients_, ranges_[i]);
+    sum = RangeOf(slices_[0].gradients, ranges_[i]);
+    for (int s = 1; s < num_slices; ++s) sum += RangeOf(slices_[s].gradients, ranges_[i]);
   }
   if (collective_->size() > 1) AllReduceGradients();
   // Weight decay is not a sum over samples: add it once, after the reduction.
-  if (options_.weight_decay() > 0) {
-    for (int l = 0; l < net_->num_layers(); ++l) {
-      gradients_[l].weight += options_.weight_decay() * net_->layer(l).weight;
-    }
+  const float decay = options_.weight_decay();
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < ranges_.size(); ++i) {
+    Eigen::Map<Eigen::ArrayXf> gradient = RangeOf(gradients_, ranges_[i]);
+    gradient *= inv_m;
+    if (decay > 0) gradient += decay * RangeOf(net_->mutable_layers(), ranges_[i]);
   }
-  return loss;
+  return totals[0] / totals[1];
 }
 
 void BackpropTrainer::AllReduceGradients() {
@@ -93,14 +151,15 @@ absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one
   stats->batch_loss = ComputeGradients(inputs, one_hot);
   ++steps_;
   const float lr = options_.learning_rate();
+  std::vector<Layer>& weights = net_->mutable_layers();
   if (options_.optimizer() == v1::SGD_MOMENTUM) {
     const float mu = options_.momentum();
-    for (int l = 0; l < net_->num_layers(); ++l) {
-      Layer& v = first_moment_[l];
-      v.weight = mu * v.weight + gradients_[l].weight;
-      v.bias = mu * v.bias + gradients_[l].bias;
-      net_->mutable_layer(l).weight -= lr * v.weight;
-      net_->mutable_layer(l).bias -= lr * v.bias;
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < ranges_.size(); ++i) {
+      const ParameterRange& r = ranges_[i];
+      Eigen::Map<Eigen::ArrayXf> velocity = RangeOf(first_moment_, r);
+      velocity = mu * velocity + RangeOf(gradients_, r);
+      RangeOf(weights, r) -= lr * velocity;
     }
   } else {
     const float b1 = options_.beta1(), b2 = options_.beta2(), eps = options_.epsilon();
@@ -108,18 +167,15 @@ absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one
     const float correction2 = 1.0f - std::pow(b2, static_cast<float>(steps_));
     const float step = lr * std::sqrt(correction2) / correction1;
     const float eps_hat = eps * std::sqrt(correction2);
-    for (int l = 0; l < net_->num_layers(); ++l) {
-      Layer& m = first_moment_[l];
-      Layer& v = second_moment_[l];
-      const Layer& g = gradients_[l];
-      m.weight = b1 * m.weight + (1.0f - b1) * g.weight;
-      v.weight = b2 * v.weight + (1.0f - b2) * g.weight.cwiseAbs2();
-      m.bias = b1 * m.bias + (1.0f - b1) * g.bias;
-      v.bias = b2 * v.bias + (1.0f - b2) * g.bias.cwiseAbs2();
-      net_->mutable_layer(l).weight.array() -=
-          step * m.weight.array() / (v.weight.array().sqrt() + eps_hat);
-      net_->mutable_layer(l).bias.array() -=
-          step * m.bias.array() / (v.bias.array().sqrt() + eps_hat);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < ranges_.size(); ++i) {
+      const ParameterRange& r = ranges_[i];
+      Eigen::Map<Eigen::ArrayXf> m = RangeOf(first_moment_, r);
+      Eigen::Map<Eigen::ArrayXf> v = RangeOf(second_moment_, r);
+      const Eigen::Map<Eigen::ArrayXf> g = RangeOf(gradients_, r);
+      m = b1 * m + (1.0f - b1) * g;
+      v = b2 * v + (1.0f - b2) * g.square();
+      RangeOf(weights, r) -= step * m / (v.sqrt() + eps_hat);
     }
   }
   if (!std::isfinite(stats->batch_loss)) {

@@ -42,6 +42,23 @@ class BackpropTrainer final : public BatchTrainer {
   double ComputeGradients(const Matrix& inputs, const Matrix& one_hot);
 
  private:
+  // A contiguous range of one layer's weights or biases (flattened).
+  struct ParameterRange {
+    int layer;
+    bool bias;
+    Eigen::Index begin, end;
+  };
+  // The forward activations and the summed (not averaged) gradients of one
+  // slice of the batch.
+  struct SliceState {
+    std::vector<Matrix> activations;
+    std::vector<Layer> gradients;
+  };
+
+  static Eigen::Map<Eigen::ArrayXf> RangeOf(std::vector<Layer>& layers, const ParameterRange& r);
+  // Forward and backward on columns [first, first + n); returns the summed loss.
+  double SliceGradients(const Matrix& inputs, const Matrix& one_hot, int first, int n,
+                        SliceState* slice) const;
   // Sums gradients_ over the participants in one call.
   void AllReduceGradients();
 
@@ -52,7 +69,8 @@ class BackpropTrainer final : public BatchTrainer {
   std::vector<Layer> first_moment_;   // Adam m, or SGD velocity
   std::vector<Layer> second_moment_;  // Adam v
   int64_t steps_ = 0;
-  std::vector<Matrix> activations_;
+  std::vector<ParameterRange> ranges_;  // every parameter, once, in fixed pieces
+  std::vector<SliceState> slices_;
   std::vector<float> reduce_buffer_;  // every layer's gradient, for one all-reduce
 };
 

@@ -1,8 +1,11 @@
 // Convolutional FLN (docs/method.md, "The blocks"): the layer maps and their
 // adjoints, every conv block gradient against finite differences, backprop
 // through convolutions, and the lifted objective's invariants on a conv net.
+#include <omp.h>
+
 #include <cmath>
 #include <memory>
+#include <vector>
 
 #include "core/backprop_trainer.h"
 #include "core/block_test_util.h"
@@ -166,6 +169,59 @@ TEST_F(ConvFlnTest, BackpropGradientsMatchFiniteDifferences) {
       EXPECT_NEAR(trainer.last_gradients()[l].weight.data()[i], (plus - minus) / (2 * h), 2e-3)
           << "layer " << l << " weight " << i;
     }
+  }
+}
+
+// Batches over 64 samples are split into slices that threads take forward and
+// backward on their own (backprop_trainer.cc); the summed gradient must not
+// depend on the split or on the thread count.
+TEST_F(ConvFlnTest, BackpropGradientOfSlicedBatchIsTheMeanOfItsParts) {
+  constexpr int kSamples = 150;  // slices of 64, 64 and 22
+  Rng rng(7);
+  const Matrix inputs = RandomMatrix(36, kSamples, 0.0f, 1.0f, &rng);
+  Matrix one_hot = Matrix::Zero(3, kSamples);
+  for (int j = 0; j < kSamples; ++j) one_hot(j % 3, j) = 1.0f;
+  v1::Schedule schedule;
+  schedule.set_method(v1::BACKPROP);
+  const v1::BackpropOptions options = WithDefaults(schedule, 2).backprop();
+
+  const int threads = omp_get_max_threads();
+  std::vector<std::vector<Layer>> by_threads;
+  double whole_loss = 0;
+  for (const int t : {1, 2}) {
+    omp_set_num_threads(t);
+    BackpropTrainer trainer(net_.get(), options);
+    whole_loss = trainer.ComputeGradients(inputs, one_hot);
+    by_threads.push_back(trainer.last_gradients());
+  }
+  omp_set_num_threads(threads);
+
+  // Three batches of 50 (one slice each), weighted by their share.
+  std::vector<Layer> parts = by_threads[0];
+  double parts_loss = 0;
+  for (Layer& layer : parts) {
+    layer.weight.setZero();
+    layer.bias.setZero();
+  }
+  for (int first = 0; first < kSamples; first += 50) {
+    BackpropTrainer trainer(net_.get(), options);
+    parts_loss +=
+        trainer.ComputeGradients(inputs.middleCols(first, 50), one_hot.middleCols(first, 50)) / 3;
+    for (int l = 0; l < net_->num_layers(); ++l) {
+      parts[l].weight += trainer.last_gradients()[l].weight / 3;
+      parts[l].bias += trainer.last_gradients()[l].bias / 3;
+    }
+  }
+  EXPECT_NEAR(whole_loss, parts_loss, 1e-6 * whole_loss);
+  for (int l = 0; l < net_->num_layers(); ++l) {
+    EXPECT_EQ(by_threads[0][l].weight, by_threads[1][l].weight) << "layer " << l;
+    EXPECT_EQ(by_threads[0][l].bias, by_threads[1][l].bias) << "layer " << l;
+    const float scale = parts[l].weight.cwiseAbs().maxCoeff();
+    EXPECT_LT((by_threads[0][l].weight - parts[l].weight).cwiseAbs().maxCoeff(), 1e-5f * scale)
+        << "layer " << l;
+    EXPECT_LT((by_threads[0][l].bias - parts[l].bias).cwiseAbs().maxCoeff(),
+              1e-5f * parts[l].bias.cwiseAbs().maxCoeff())
+        << "layer " << l;
   }
 }
 

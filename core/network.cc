@@ -52,7 +52,7 @@ void Network::PreActivation(int l, const Matrix& in, Matrix* pre) const {
   layers_[l].Forward(in, pre);
 }
 
-void Network::Forward(const Matrix& input, std::vector<Matrix>* activations,
+void Network::Forward(const Eigen::Ref<const Matrix>& input, std::vector<Matrix>* activations,
                       Matrix* logits) const {
   activations->resize(num_layers());
   (*activations)[0] = input;

@@ -56,7 +56,10 @@ class Network {
 
   // Feed-forward. activations->at(0) = input, activations->at(l) = X_l for
   // l = 1..L (post-ReLU). REQUIRES: input.rows() == input_size().
-  void Forward(const Matrix& input, std::vector<Matrix>* activations, Matrix* logits) const;
+  // `input` may be a block of columns of a larger batch (it is copied into
+  // activations->at(0)).
+  void Forward(const Eigen::Ref<const Matrix>& input, std::vector<Matrix>* activations,
+               Matrix* logits) const;
 
   // Logits only (prediction path).
   Matrix Logits(const Matrix& input) const;
