@@ -1,5 +1,6 @@
 #include "core/conv2d.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -41,29 +42,73 @@ void ForEachWindowRun(const Conv2dGeometry& g, int oh, int ow, Visit visit) {
   }
 }
 
-// Window runs at least this long are copied with memcpy; shorter ones (5
-// floats in LeNet-5's first layer) by a plain loop, since a libc call per
-// run costs more than such a copy (im2col of conv1 1.6 -> 1.4 ms per batch
-// of 128 on one core) while memcpy wins on conv2's 30-float runs.
-constexpr int kMemcpyRun = 16;
+// Copies (or adds) one window run of `length` floats. Runs are short (5 to a
+// few dozen floats) and their length is known only at run time: a libc
+// memcpy per run cost more than the copy itself (most of im2col's time on
+// LeNet-5's 30-float runs), and GCC -O2 does not vectorise a plain loop, so
+// the tail of a run is one masked vector load and store.
+#if defined(__AVX512F__)
+inline void CopyRun(const float* from, float* to, int length) {
+  int i = 0;
+  for (; i + 16 <= length; i += 16) _mm512_storeu_ps(to + i, _mm512_loadu_ps(from + i));
+  if (i == length) return;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (length - i)) - 1);
+  _mm512_mask_storeu_ps(to + i, tail, _mm512_maskz_loadu_ps(tail, from + i));
+}
+inline void AddRun(const float* from, float* to, int length) {
+  int i = 0;
+  for (; i + 16 <= length; i += 16) {
+    _mm512_storeu_ps(to + i, _mm512_add_ps(_mm512_loadu_ps(to + i), _mm512_loadu_ps(from + i)));
+  }
+  if (i == length) return;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (length - i)) - 1);
+  _mm512_mask_storeu_ps(
+      to + i, tail,
+      _mm512_add_ps(_mm512_maskz_loadu_ps(tail, to + i), _mm512_maskz_loadu_ps(tail, from + i)));
+}
+#elif defined(__AVX2__)
+// Lanes [8 - n, 16 - n) of this table enable the first n floats.
+alignas(32) constexpr int32_t kTailMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                               0,  0,  0,  0,  0,  0,  0,  0};
+inline __m256i TailMask(int n) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - n));
+}
+inline void CopyRun(const float* from, float* to, int length) {
+  int i = 0;
+  for (; i + 8 <= length; i += 8) _mm256_storeu_ps(to + i, _mm256_loadu_ps(from + i));
+  if (i == length) return;
+  const __m256i tail = TailMask(length - i);
+  _mm256_maskstore_ps(to + i, tail, _mm256_maskload_ps(from + i, tail));
+}
+inline void AddRun(const float* from, float* to, int length) {
+  int i = 0;
+  for (; i + 8 <= length; i += 8) {
+    _mm256_storeu_ps(to + i, _mm256_add_ps(_mm256_loadu_ps(to + i), _mm256_loadu_ps(from + i)));
+  }
+  if (i == length) return;
+  const __m256i tail = TailMask(length - i);
+  _mm256_maskstore_ps(
+      to + i, tail,
+      _mm256_add_ps(_mm256_maskload_ps(to + i, tail), _mm256_maskload_ps(from + i, tail)));
+}
+#else
+inline void CopyRun(const float* from, float* to, int length) {
+  std::memcpy(to, from, sizeof(float) * length);
+}
+inline void AddRun(const float* from, float* to, int length) {
+  for (int i = 0; i < length; ++i) to[i] += from[i];
+}
+#endif
 
-// Writes the patch columns of one sample. The attribute keeps GCC from
-// turning the short-run loop back into a memmove call.
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) void Im2ColSample(
-    const Conv2dGeometry& g, int out_height, int out_width, const float* image,
-    float* patches) {
+// Writes the patch columns of one sample.
+void Im2ColSample(const Conv2dGeometry& g, int out_height, int out_width, const float* image,
+                  float* patches) {
   const int patch_size = g.patch_size();
   for (int oh = 0; oh < out_height; ++oh) {
     for (int ow = 0; ow < out_width; ++ow) {
       float* patch = patches + static_cast<Eigen::Index>(oh * out_width + ow) * patch_size;
       ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
-        const float* from = image + input_offset;
-        float* to = patch + patch_offset;
-        if (length >= kMemcpyRun) {
-          std::memcpy(to, from, sizeof(float) * length);
-        } else {
-          for (int i = 0; i < length; ++i) to[i] = from[i];
-        }
+        CopyRun(image + input_offset, patch + patch_offset, length);
       });
     }
   }
@@ -78,7 +123,7 @@ void Col2ImSample(const Conv2dGeometry& g, int out_height, int out_width, const 
     for (int ow = 0; ow < out_width; ++ow) {
       const float* patch = patches + static_cast<Eigen::Index>(oh * out_width + ow) * patch_size;
       ForEachWindowRun(g, oh, ow, [&](int patch_offset, int input_offset, int length) {
-        for (int i = 0; i < length; ++i) image[input_offset + i] += patch[patch_offset + i];
+        AddRun(patch + patch_offset, image + input_offset, length);
       });
     }
   }
