@@ -87,10 +87,11 @@ double BackpropTrainer::SliceGradients(const Matrix& inputs, const Matrix& one_h
   return loss_sum;
 }
 
-double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one_hot) {
+double BackpropTrainer::BackwardSlices(const Matrix& inputs, const Matrix& one_hot, float* inv_m) {
   const int samples = static_cast<int>(inputs.cols());
   const int num_slices = (samples + kSamplesPerSlice - 1) / kSamplesPerSlice;
   slices_.resize(num_slices);
+  active_slices_ = num_slices;
   std::vector<double> loss_sums(num_slices);
   // One slice per thread at a time, each single-threaded inside (BLAS and the
   // convolutions do not nest): no serial element-wise work and no barrier
@@ -102,29 +103,52 @@ double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one
     loss_sums[s] = SliceGradients(inputs, one_hot, first,
                                   std::min(kSamplesPerSlice, samples - first), &slices_[s]);
   }
-
   // The loss and the batch size are sums over every participant's shard.
   double totals[2] = {0, static_cast<double>(samples)};
   for (const double sum : loss_sums) totals[0] += sum;
   collective_->AllReduceSum(totals, 2);
-  const float inv_m = 1.0f / static_cast<float>(totals[1]);
+  *inv_m = 1.0f / static_cast<float>(totals[1]);
+  return totals[0] / totals[1];
+}
 
-#pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < ranges_.size(); ++i) {
-    Eigen::Map<Eigen::ArrayXf> sum = RangeOf(gradients_, ranges_[i]);
-    sum = RangeOf(slices_[0].gradients, ranges_[i]);
-    for (int s = 1; s < num_slices; ++s) sum += RangeOf(slices_[s].gradients, ranges_[i]);
-  }
-  if (collective_->size() > 1) AllReduceGradients();
+void BackpropTrainer::SumSlices(const ParameterRange& r) {
+  Eigen::Map<Eigen::ArrayXf> sum = RangeOf(gradients_, r);
+  sum = RangeOf(slices_[0].gradients, r);
+  for (int s = 1; s < active_slices_; ++s) sum += RangeOf(slices_[s].gradients, r);
+}
+
+void BackpropTrainer::Normalize(const ParameterRange& r, float inv_m) {
+  Eigen::Map<Eigen::ArrayXf> gradient = RangeOf(gradients_, r);
+  gradient *= inv_m;
   // Weight decay is not a sum over samples: add it once, after the reduction.
   const float decay = options_.weight_decay();
+  if (decay > 0) gradient += decay * RangeOf(net_->mutable_layers(), r);
+}
+
+template <typename AfterRange>
+double BackpropTrainer::ComputeGradientsThen(const Matrix& inputs, const Matrix& one_hot,
+                                             AfterRange after) {
+  float inv_m;
+  const double loss = BackwardSlices(inputs, one_hot, &inv_m);
+  const int num_ranges = static_cast<int>(ranges_.size());
+  if (collective_->size() > 1) {
 #pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < ranges_.size(); ++i) {
-    Eigen::Map<Eigen::ArrayXf> gradient = RangeOf(gradients_, ranges_[i]);
-    gradient *= inv_m;
-    if (decay > 0) gradient += decay * RangeOf(net_->mutable_layers(), ranges_[i]);
+    for (int i = 0; i < num_ranges; ++i) SumSlices(ranges_[i]);
+    AllReduceGradients();
   }
-  return totals[0] / totals[1];
+  // Without a collective, one pass per range: it stays in cache from the sum
+  // to the optimiser step.
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < num_ranges; ++i) {
+    if (collective_->size() == 1) SumSlices(ranges_[i]);
+    Normalize(ranges_[i], inv_m);
+    after(ranges_[i]);
+  }
+  return loss;
+}
+
+double BackpropTrainer::ComputeGradients(const Matrix& inputs, const Matrix& one_hot) {
+  return ComputeGradientsThen(inputs, one_hot, [](const ParameterRange&) {});
 }
 
 void BackpropTrainer::AllReduceGradients() {
@@ -148,35 +172,30 @@ void BackpropTrainer::AllReduceGradients() {
 
 absl::Status BackpropTrainer::TrainBatch(const Matrix& inputs, const Matrix& one_hot,
                                          BatchStats* stats) {
-  stats->batch_loss = ComputeGradients(inputs, one_hot);
   ++steps_;
   const float lr = options_.learning_rate();
   std::vector<Layer>& weights = net_->mutable_layers();
   if (options_.optimizer() == v1::SGD_MOMENTUM) {
     const float mu = options_.momentum();
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < ranges_.size(); ++i) {
-      const ParameterRange& r = ranges_[i];
+    stats->batch_loss = ComputeGradientsThen(inputs, one_hot, [&](const ParameterRange& r) {
       Eigen::Map<Eigen::ArrayXf> velocity = RangeOf(first_moment_, r);
       velocity = mu * velocity + RangeOf(gradients_, r);
       RangeOf(weights, r) -= lr * velocity;
-    }
+    });
   } else {
     const float b1 = options_.beta1(), b2 = options_.beta2(), eps = options_.epsilon();
     const float correction1 = 1.0f - std::pow(b1, static_cast<float>(steps_));
     const float correction2 = 1.0f - std::pow(b2, static_cast<float>(steps_));
     const float step = lr * std::sqrt(correction2) / correction1;
     const float eps_hat = eps * std::sqrt(correction2);
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < ranges_.size(); ++i) {
-      const ParameterRange& r = ranges_[i];
+    stats->batch_loss = ComputeGradientsThen(inputs, one_hot, [&](const ParameterRange& r) {
       Eigen::Map<Eigen::ArrayXf> m = RangeOf(first_moment_, r);
       Eigen::Map<Eigen::ArrayXf> v = RangeOf(second_moment_, r);
       const Eigen::Map<Eigen::ArrayXf> g = RangeOf(gradients_, r);
       m = b1 * m + (1.0f - b1) * g;
       v = b2 * v + (1.0f - b2) * g.square();
       RangeOf(weights, r) -= step * m / (v.sqrt() + eps_hat);
-    }
+    });
   }
   if (!std::isfinite(stats->batch_loss)) {
     return absl::InternalError("backprop loss became non-finite; lower the learning rate");

@@ -59,6 +59,16 @@ class BackpropTrainer final : public BatchTrainer {
   // Forward and backward on columns [first, first + n); returns the summed loss.
   double SliceGradients(const Matrix& inputs, const Matrix& one_hot, int first, int n,
                         SliceState* slice) const;
+  // Every slice of the batch; returns the mean loss over the global batch and
+  // sets *inv_m to 1 / its size.
+  double BackwardSlices(const Matrix& inputs, const Matrix& one_hot, float* inv_m);
+  // gradients_ over r = the sum of the slices' gradients.
+  void SumSlices(const ParameterRange& r);
+  // gradients_ over r: times inv_m, plus weight decay.
+  void Normalize(const ParameterRange& r, float inv_m);
+  // ComputeGradients, then after(r) on every range of the finished gradient.
+  template <typename AfterRange>
+  double ComputeGradientsThen(const Matrix& inputs, const Matrix& one_hot, AfterRange after);
   // Sums gradients_ over the participants in one call.
   void AllReduceGradients();
 
@@ -71,6 +81,7 @@ class BackpropTrainer final : public BatchTrainer {
   int64_t steps_ = 0;
   std::vector<ParameterRange> ranges_;  // every parameter, once, in fixed pieces
   std::vector<SliceState> slices_;
+  int active_slices_ = 0;             // slices of the current batch
   std::vector<float> reduce_buffer_;  // every layer's gradient, for one all-reduce
 };
 
