@@ -75,13 +75,13 @@ double BackpropTrainer::SliceGradients(const Matrix& inputs, const Matrix& one_h
     // W is shared by every position of a convolution: sum over them.
     layer.ToPositions(&delta);
     layer.WeightGradient(slice->activations[l], delta, &gradient.weight);
-    gradient.bias = delta.rowwise().sum();
+    layer.BiasGradient(delta, &gradient.bias);
     layer.ToSamples(n, &delta);
     if (l > 0) {
       Matrix upstream;
       layer.Transpose(delta, &upstream);
-      // ReLU derivative: pass where the activation is positive.
-      delta = (slice->activations[l].array() > 0.0f).select(upstream, 0.0f);
+      ReluGradientInPlace(slice->activations[l], &upstream);
+      delta.swap(upstream);
     }
   }
   return loss_sum;

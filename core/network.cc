@@ -1,11 +1,12 @@
 #include "core/network.h"
 
+#include <cassert>
 #include <cmath>
 #include <utility>
 
 #include "core/layer_plan.h"
-#include "core/validation.h"
 #include "core/status_macros.h"
+#include "core/validation.h"
 
 namespace fln {
 
@@ -80,6 +81,15 @@ int64_t Network::num_parameters() const {
   int64_t total = 0;
   for (const Layer& layer : layers_) total += layer.weight.size() + layer.bias.size();
   return total;
+}
+
+void ReluGradientInPlace(const Matrix& activation, Matrix* grad) {
+  assert(activation.size() == grad->size());
+  const float* active = activation.data();
+  float* g = grad->data();
+  const Eigen::Index size = grad->size();
+#pragma omp simd
+  for (Eigen::Index i = 0; i < size; ++i) g[i] = active[i] > 0.0f ? g[i] : 0.0f;
 }
 
 }  // namespace fln

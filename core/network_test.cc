@@ -51,6 +51,30 @@ TEST(NetworkTest, ForwardMatchesANaiveLoop) {
   EXPECT_TRUE(net.Logits(x).isApprox(logits));
 }
 
+TEST(NetworkTest, ReluGradientPassesOnlyWhereTheActivationIsPositive) {
+  Matrix activation(2, 3), grad(2, 3);
+  activation << 0, 1, 0, 2, 0, 3;
+  grad << -1, 2, 3, -4, 5, 6;
+  ReluGradientInPlace(activation, &grad);
+  Matrix expected(2, 3);
+  expected << 0, 2, 0, -4, 0, 6;
+  EXPECT_EQ(grad, expected);
+}
+
+TEST(LayerTest, BiasGradientIsTheRowSumsForAnyNumberOfColumns) {
+  const Layer layer;
+  // 16-column blocks plus a remainder, exactly one block, and fewer columns.
+  for (const int cols : {1000, 16, 5}) {
+    const Matrix pre_grad = Matrix::Random(6, cols);
+    Vector grad;
+    layer.BiasGradient(pre_grad, &grad);
+    const Vector expected = pre_grad.rowwise().sum();
+    ASSERT_EQ(grad.size(), 6) << cols;
+    EXPECT_LT((grad - expected).cwiseAbs().maxCoeff(), 1e-4f * pre_grad.cwiseAbs().sum() / 6)
+        << cols;
+  }
+}
+
 TEST(EvaluationTest, CountsAccuracyAndConfusion) {
   const v1::ModelSpec spec = ParseModelShorthand("linear", 2, 2).value();
   Network net = Network::Create(spec).value();
