@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/block_solver.h"
+#include "core/gemm.h"
 
 namespace fln {
 namespace {
@@ -54,7 +55,7 @@ void Layer::WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* gra
   if (conv) {
     Conv2dKernelGradient(geometry, features, pre_grad, grad);
   } else {
-    grad->noalias() = pre_grad * features.transpose();
+    MultiplyByTransposeInto(pre_grad, features, grad);
   }
 }
 
