@@ -4,6 +4,13 @@
 // softmax cross-entropy, with Adam or SGD with momentum, on the same Network,
 // init and data pipeline as FLN.
 //
+// Threads: the batch is cut into slices of 64 samples, and each thread takes
+// whole slices forward and backward on its own (single-threaded BLAS inside),
+// so there is no serial element-wise work and no barrier between layers. The
+// slices' gradients are summed in slice order, so the result is the same for
+// any thread count up to the number of slices; with more threads than slices
+// the slices run in turn, each parallel inside.
+//
 // Data-parallel: with a Collective of P participants, each passes its shard
 // of the batch; the loss and gradient sums are all-reduced and divided by the
 // global batch size, so every participant takes the same step a single
