@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/fenchel.h"
+#include "core/gemm.h"
 #include "core/softmax.h"
 #include "core/symmetric_matrix.h"
 
@@ -187,7 +188,9 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   DataTermResidual(data_term_, p, target_, &residual);
   const Eigen::Index inputs = input_.rows();
   grad->resize(z.rows(), z.cols());
-  grad->leftCols(inputs).noalias() = residual * input_.transpose();
+  Matrix weight_grad;
+  MultiplyByTransposeInto(residual, input_, &weight_grad);
+  grad->leftCols(inputs) = weight_grad;
   grad->col(inputs).noalias() = residual * ones_;
   collective_->AllReduceSum(grad);
   *grad *= data_weight_;

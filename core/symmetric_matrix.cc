@@ -1,5 +1,7 @@
 #include "core/symmetric_matrix.h"
 
+#include "core/gemm.h"
+
 // LAPACK from the OpenBLAS build linked by //third_party:openblas. (SYRK's
 // declaration comes with Eigen's EIGEN_USE_BLAS headers.)
 extern "C" {
@@ -11,10 +13,22 @@ namespace fln {
 
 void GramMatrix(const Matrix& x, Matrix* gram) {
   const int n = static_cast<int>(x.rows());
-  const int k = static_cast<int>(x.cols());
-  gram->resize(n, n);
-  const float one = 1.0f, zero = 0.0f;
-  ssyrk_("L", "N", &n, &k, &one, x.data(), &n, &zero, gram->data(), &n);
+  const float one = 1.0f;
+  // Lower triangle of x's columns [first, first + count) times their
+  // transpose, plus beta times *out.
+  auto syrk = [&](Eigen::Index first, Eigen::Index count, float beta, float* out) {
+    const int k = static_cast<int>(count);
+    ssyrk_("L", "N", &n, &k, &one, x.data() + first * n, &n, &beta, out, &n);
+  };
+  if (WorthSplittingColumns(x.cols(), n, n, n)) {
+    *gram = SumOverColumnChunks(x.cols(), n, n, n,
+                                [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
+                                  syrk(first, count, 1.0f, partial->data());
+                                });
+  } else {
+    gram->resize(n, n);
+    syrk(0, x.cols(), 0.0f, gram->data());
+  }
   gram->triangularView<Eigen::StrictlyUpper>() = gram->transpose();
 }
 

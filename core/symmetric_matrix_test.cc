@@ -1,5 +1,7 @@
 #include "core/symmetric_matrix.h"
 
+#include <omp.h>
+
 #include "gtest/gtest.h"
 
 namespace fln {
@@ -10,6 +12,16 @@ TEST(SymmetricMatrixTest, GramMatchesTheProduct) {
   Matrix gram;
   GramMatrix(x, &gram);
   EXPECT_TRUE(gram.isApprox(x * x.transpose(), 1e-5f));
+}
+
+TEST(SymmetricMatrixTest, GramOfWideInputSplitOverThreadsMatchesTheProduct) {
+  omp_set_num_threads(2);
+  const Matrix x = Matrix::Random(25, 200000);
+  Matrix gram;
+  GramMatrix(x, &gram);
+  const Matrix expected = (x.cast<double>() * x.cast<double>().transpose()).cast<float>();
+  EXPECT_LT((gram - expected).cwiseAbs().maxCoeff(), 1e-5f * expected.cwiseAbs().maxCoeff());
+  EXPECT_EQ(gram, gram.transpose());
 }
 
 TEST(SymmetricMatrixTest, InvertsAPositiveDefiniteMatrix) {
