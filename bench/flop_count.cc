@@ -22,9 +22,9 @@ double FlnBlockFlops(const BlockEvent& event, const Network& net, bool gram_w_st
   const double in = layer.weight.cols() + 1.0;   // [F; 1]
   const double out = layer.weight.rows();
   double flops = in * in * windows;             // Gram by SYRK
-  if (gram_w_step) flops += in * in * in;       // POTRF + POTRI
+  if (gram_w_step) flops += in * in * in / 3;   // Cholesky factor (POTRF)
   flops += iterations * 2 * (2.0 * out * in * windows);  // gradient and map
-  if (gram_w_step) flops += iterations * 2.0 * out * in * in;  // grad * H^{-1}
+  if (gram_w_step) flops += iterations * 2.0 * out * in * in;  // grad H^{-1}: two TRSMs
   return flops;
 }
 

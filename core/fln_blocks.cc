@@ -145,12 +145,12 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
   collective_->AllReduceSum(&gram);
   const float curvature = data_weight_ * CurvatureBound(data_term_);
   if (step_ == WStep::kGram) {
-    inverse_metric_ = curvature * gram;
-    inverse_metric_.diagonal().array() += 2.0f * (rho_d_ + rho_);
-    inverse_metric_(n - 1, n - 1) -= 2.0f * rho_;  // no ridge on the bias
+    metric_factor_ = curvature * gram;
+    metric_factor_.diagonal().array() += 2.0f * (rho_d_ + rho_);
+    metric_factor_(n - 1, n - 1) -= 2.0f * rho_;  // no ridge on the bias
     // A tiny jitter keeps H positive definite when rho_d = rho = 0.
-    inverse_metric_.diagonal().array() += 1e-6f * (inverse_metric_.trace() / n + 1.0f);
-    if (!InvertSymmetricPositiveDefinite(&inverse_metric_)) step_ = WStep::kLipschitz;
+    metric_factor_.diagonal().array() += 1e-6f * (metric_factor_.trace() / n + 1.0f);
+    if (!CholeskyFactorInPlace(&metric_factor_)) step_ = WStep::kLipschitz;
   }
   if (step_ == WStep::kLipschitz) {
     // For symmetric PSD G, ||G||_2^2 = lambda_max(G)^2.
@@ -200,8 +200,9 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
 
 void WBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
   if (step_ == WStep::kGram) {
-    *z = y;
-    z->noalias() -= grad * inverse_metric_;
+    Matrix direction = grad;
+    SolveOnTheRight(metric_factor_, &direction);
+    *z = y - direction;
   } else {
     *z = y - grad / lipschitz_;
   }

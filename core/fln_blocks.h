@@ -108,7 +108,7 @@ class WBlock final : public BlockProblem {
   Matrix anchor_;           // [W^prev b^prev]
   WStep step_;
   float lipschitz_ = 0;
-  Matrix inverse_metric_;   // H^{-1} for kGram
+  Matrix metric_factor_;  // Cholesky factor of H, for kGram
 };
 
 // [W b] as one units x (inputs + 1) matrix, and back.

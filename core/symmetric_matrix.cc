@@ -6,7 +6,6 @@
 // declaration comes with Eigen's EIGEN_USE_BLAS headers.)
 extern "C" {
 void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
-void spotri_(const char* uplo, const int* n, float* a, const int* lda, int* info);
 }
 
 namespace fln {
@@ -32,15 +31,19 @@ void GramMatrix(const Matrix& x, Matrix* gram) {
   gram->triangularView<Eigen::StrictlyUpper>() = gram->transpose();
 }
 
-bool InvertSymmetricPositiveDefinite(Matrix* a) {
+bool CholeskyFactorInPlace(Matrix* a) {
   const int n = static_cast<int>(a->rows());
   int info = 0;
   spotrf_("L", &n, a->data(), &n, &info);
   if (info != 0) return false;
-  spotri_("L", &n, a->data(), &n, &info);
-  if (info != 0) return false;
-  a->triangularView<Eigen::StrictlyUpper>() = a->transpose();
+  a->triangularView<Eigen::StrictlyUpper>().setZero();
   return a->allFinite();
+}
+
+void SolveOnTheRight(const Matrix& cholesky_factor, Matrix* b) {
+  // b L L^T = rhs: first b L = rhs L^{-T}, then b = (that) L^{-1}.
+  cholesky_factor.transpose().triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(*b);
+  cholesky_factor.triangularView<Eigen::Lower>().solveInPlace<Eigen::OnTheRight>(*b);
 }
 
 }  // namespace fln

@@ -24,19 +24,24 @@ TEST(SymmetricMatrixTest, GramOfWideInputSplitOverThreadsMatchesTheProduct) {
   EXPECT_EQ(gram, gram.transpose());
 }
 
-TEST(SymmetricMatrixTest, InvertsAPositiveDefiniteMatrix) {
+TEST(SymmetricMatrixTest, SolvesWithTheCholeskyFactor) {
   const Matrix x = Matrix::Random(6, 9);
   Matrix a = x * x.transpose();
   a.diagonal().array() += 0.5f;
-  Matrix inverse = a;
-  ASSERT_TRUE(InvertSymmetricPositiveDefinite(&inverse));
-  EXPECT_TRUE((a * inverse).isApprox(Matrix::Identity(6, 6), 1e-4f));
+  Matrix factor = a;
+  ASSERT_TRUE(CholeskyFactorInPlace(&factor));
+  EXPECT_TRUE((factor * factor.transpose()).isApprox(a, 1e-5f));
+  EXPECT_EQ(Matrix(factor.triangularView<Eigen::StrictlyUpper>()), Matrix::Zero(6, 6));
+  const Matrix rhs = Matrix::Random(4, 6);
+  Matrix solution = rhs;
+  SolveOnTheRight(factor, &solution);
+  EXPECT_TRUE((solution * a).isApprox(rhs, 1e-4f));
 }
 
 TEST(SymmetricMatrixTest, RejectsAnIndefiniteMatrix) {
   Matrix a = Matrix::Identity(3, 3);
   a(1, 1) = -1.0f;
-  EXPECT_FALSE(InvertSymmetricPositiveDefinite(&a));
+  EXPECT_FALSE(CholeskyFactorInPlace(&a));
 }
 
 }  // namespace
