@@ -114,6 +114,11 @@ double BackpropTrainer::BackwardSlices(const Matrix& inputs, const Matrix& one_h
 
 void BackpropTrainer::SumSlices(const ParameterRange& r) {
   Eigen::Map<Eigen::ArrayXf> sum = RangeOf(gradients_, r);
+  // A participant's shard of a short last batch can be empty.
+  if (active_slices_ == 0) {
+    sum.setZero();
+    return;
+  }
   sum = RangeOf(slices_[0].gradients, r);
   for (int s = 1; s < active_slices_; ++s) sum += RangeOf(slices_[s].gradients, r);
 }

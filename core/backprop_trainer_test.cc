@@ -51,6 +51,34 @@ TEST(BackpropTrainerTest, GradientsMatchFiniteDifferences) {
   }
 }
 
+// Another participant that holds the whole batch: it adds its loss sum (3)
+// and sample count (4) to every scalar all-reduce and nothing to gradients.
+class OtherRankHasTheSamples final : public Collective {
+ public:
+  void AllReduceSum(float*, size_t) override {}
+  void AllReduceSum(double* data, size_t n) override {
+    if (n == 2) {
+      data[0] += 3.0;
+      data[1] += 4.0;
+    }
+  }
+  int size() const override { return 2; }
+};
+
+TEST(BackpropTrainerTest, AnEmptyShardContributesNothing) {
+  v1::ModelSpec spec;
+  spec.set_input_size(5);
+  spec.add_layers()->mutable_dense()->set_units(3);
+  Network net = Network::Create(spec).value();
+  Rng rng(2);
+  net.InitGlorotUniform(0.1f, &rng);
+  OtherRankHasTheSamples collective;
+  BackpropTrainer trainer(&net, Adam(), &collective);
+  EXPECT_DOUBLE_EQ(trainer.ComputeGradients(Matrix(5, 0), Matrix(3, 0)), 0.75);
+  EXPECT_EQ(trainer.last_gradients()[0].weight, Matrix::Zero(3, 5));
+  EXPECT_EQ(trainer.last_gradients()[0].bias, Vector::Zero(3));
+}
+
 TEST(BackpropTrainerTest, AdamLearnsTheTeacher) {
   const TeacherData data = MakeTeacherData(10, 16, 3, 2000, 500, 4);
   v1::ModelSpec spec;
