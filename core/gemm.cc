@@ -32,9 +32,7 @@ void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index cou
 
 bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows,
                            Eigen::Index cols) {
-  const int threads = omp_get_max_threads();
-  return threads > 1 && !omp_in_parallel() && columns >= 4 * ChunkColumns(input_rows) * threads &&
-         rows * cols * 8 <= columns * input_rows;
+  return columns >= 8 * ChunkColumns(input_rows) && rows * cols * 8 <= columns * input_rows;
 }
 
 Matrix SumOverColumnChunks(
@@ -42,13 +40,13 @@ Matrix SumOverColumnChunks(
     const std::function<void(Eigen::Index, Eigen::Index, Matrix*)>& accumulate) {
   const Eigen::Index chunk = ChunkColumns(input_rows);
   const Eigen::Index chunks = (columns + chunk - 1) / chunk;
-  std::vector<Matrix> partial(omp_get_max_threads(), Matrix::Zero(rows, cols));
+  std::vector<Matrix> partial(chunks, Matrix::Zero(rows, cols));
 #pragma omp parallel for schedule(static)
   for (Eigen::Index c = 0; c < chunks; ++c) {
     const Eigen::Index first = c * chunk;
-    accumulate(first, std::min(chunk, columns - first), &partial[omp_get_thread_num()]);
+    accumulate(first, std::min(chunk, columns - first), &partial[c]);
   }
-  for (size_t t = 1; t < partial.size(); ++t) partial[0] += partial[t];
+  for (Eigen::Index c = 1; c < chunks; ++c) partial[0] += partial[c];
   return std::move(partial[0]);
 }
 

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace fln {
@@ -24,17 +26,25 @@ TEST(GemmTest, EmptyInnerDimensionGivesZeros) {
 }
 
 // Wide inputs (a convolution W-block's windows) are summed over column
-// chunks in parallel; the result must match one product.
+// chunks in parallel; the result must match one product and must not depend
+// on the thread count.
 TEST(GemmTest, WideProductsSplitOverColumnChunksMatchOneProduct) {
-  omp_set_num_threads(2);
   const Eigen::Index columns = 200000;
   const Matrix a = Matrix::Random(6, columns), b = Matrix::Random(25, columns);
   ASSERT_TRUE(WorthSplittingColumns(columns, 25, 6, 25));
-  Matrix c;
-  MultiplyByTransposeInto(a, b, &c);
+  const int threads = omp_get_max_threads();
+  std::vector<Matrix> by_threads;
+  for (const int t : {1, 2, 3}) {
+    omp_set_num_threads(t);
+    by_threads.emplace_back();
+    MultiplyByTransposeInto(a, b, &by_threads.back());
+  }
+  omp_set_num_threads(threads);
   const Matrix expected = (a.cast<double>() * b.cast<double>().transpose()).cast<float>();
-  EXPECT_LT((c - expected).cwiseAbs().maxCoeff(), 1e-3f);
-  // Inside a parallel region, or with a small inner dimension: one product.
+  EXPECT_LT((by_threads[0] - expected).cwiseAbs().maxCoeff(), 1e-3f);
+  EXPECT_EQ(by_threads[0], by_threads[1]);
+  EXPECT_EQ(by_threads[0], by_threads[2]);
+  // A small inner dimension (an MLP's W-block on 500 samples): one product.
   EXPECT_FALSE(WorthSplittingColumns(500, 784, 300, 784));
 }
 
