@@ -5,9 +5,9 @@
 #   bash bench/compare_pytorch.sh                      # MLP 784-300-10 and LeNet-5, 2 threads
 #   EPOCHS=10 THREADS=2 MODELS="lenet5" bash bench/compare_pytorch.sh
 #
-# Both sides evaluate the test set at epoch ends, and time to target counts
-# training seconds only (evaluation excluded) up to the first epoch end at or
-# above TARGET.
+# Both sides evaluate the test set at epoch ends (EVALS > 1: also after every
+# (batches / EVALS)-th batch), and time to target counts training seconds
+# only (evaluation excluded) up to the first evaluation at or above TARGET.
 # Rows: fln FLN (default schedule; LeNet-5 with examples/fln_lenet5.textproto),
 # fln backprop (Adam, lr 1e-3, batch 128) and PyTorch (the same Adam
 # schedule, bench/pytorch_bench.py). Installs Debian's python3-torch and the
@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 EPOCHS="${EPOCHS:-10}"
 THREADS="${THREADS:-2}"
 TARGET="${TARGET:-0.88}"
+EVALS="${EVALS:-1}"  # test evaluations per epoch, both sides (for time to TARGET)
 MODELS="${MODELS:-mlp:300 lenet5}"
 OUT="${OUT:-/tmp/fln_compare_$(date +%Y%m%d_%H%M%S)}"
 
@@ -47,11 +48,12 @@ for model in $MODELS; do
     [ "$method" = fln ] && extra=("${schedule[@]}")
     bazel-bin/bench/fln_bench --model="$model" --method="$method" --epochs="$EPOCHS" \
       --threads="$THREADS" --seed=1 --json --target_accuracy="$TARGET" \
+      --evals_per_epoch="$EVALS" \
       --max_load=1 "${extra[@]}" > "$OUT/fln_${method}_${tag}.jsonl"
     tail -1 "$OUT/fln_${method}_${tag}.jsonl"
   done
   /usr/bin/python3 bench/pytorch_bench.py --model="$model" --epochs="$EPOCHS" \
-    --threads="$THREADS" --target="$TARGET" --evals_per_epoch=1 \
+    --threads="$THREADS" --target="$TARGET" --evals_per_epoch="$EVALS" \
     > "$OUT/pytorch_${tag}.jsonl"
   tail -1 "$OUT/pytorch_${tag}.jsonl"
 done

@@ -57,8 +57,11 @@ ABSL_FLAG(int, threads, 2, "OpenMP threads (also used by the GEMM probe)");
 ABSL_FLAG(uint64_t, seed, 1, "seed for init and data order");
 ABSL_FLAG(bool, json, false, "one JSON object per epoch, then a summary object");
 ABSL_FLAG(double, target_accuracy, 0.88,
-          "the summary's seconds_to_target: training seconds until the first epoch end whose "
-          "test accuracy reaches this");
+          "the summary's seconds_to_target: training seconds until the first test evaluation "
+          "(see --evals_per_epoch) whose accuracy reaches this");
+ABSL_FLAG(int, evals_per_epoch, 1,
+          "test evaluations per epoch: N > 1 also evaluates after every (batches / N)-th batch "
+          "(not timed), for a finer seconds_to_target");
 ABSL_FLAG(int, limit_train, 0, "train on the first N training images (0 = all)");
 ABSL_FLAG(int, limit_test, 0, "test on the first N test images (0 = all)");
 ABSL_FLAG(int, validation, 0,
@@ -298,6 +301,7 @@ int Run(Ranks& ranks) {
   double block_flops = 0;
   TrainingHooks hooks;
   hooks.collective = collective;
+  hooks.test_evaluations_per_epoch = absl::GetFlag(FLAGS_evals_per_epoch);
   CollectiveStats epoch_start_stats = collective_stats();
   const int batches_per_epoch = (train_samples + resolved.batch_size() - 1) / resolved.batch_size();
   // Per block name ("X1", "W0", ...): seconds, iterations and solves.
@@ -319,15 +323,23 @@ int Run(Ranks& ranks) {
   const auto run_start = std::chrono::steady_clock::now();
   const double cpu_start = SelfCpuSeconds();
   hooks.on_progress = [&](const ProgressReport& r) {
-    if (!r.end_of_epoch) {  // --report_batches: that batch's figures only
+    // --report_batches or --evals_per_epoch: that batch's figures only.
+    if (!r.end_of_epoch) {
+      const bool evaluated = r.test_accuracy >= 0;
+      if (evaluated && seconds_to_target < 0 &&
+          r.test_accuracy >= absl::GetFlag(FLAGS_target_accuracy)) {
+        seconds_to_target = r.elapsed_seconds;
+      }
       if (json) {
         std::cout << absl::StrFormat(
                          "{\"method\":\"%s\",\"epoch\":%d,\"batch\":%d,\"seconds\":%.3f", method,
                          r.epoch, r.batch, r.elapsed_seconds)
+                  << (evaluated ? absl::StrFormat(",\"test_accuracy\":%.4f", r.test_accuracy) : "")
                   << RelaxedObjectiveJson(r) << "}" << std::endl;
       } else {
         std::cout << absl::StrFormat("%s epoch %d batch %d: batch loss %.4f", method, r.epoch,
                                      r.batch, r.batch_loss)
+                  << (evaluated ? absl::StrFormat(", test acc %.2f%%", 100 * r.test_accuracy) : "")
                   << (r.has_relaxed_objective
                           ? absl::StrFormat(", relaxed objective %.4f (start %.4f)",
                                             r.relaxed_end.total, r.relaxed_start.total)
@@ -416,18 +428,18 @@ int Run(Ranks& ranks) {
                      "\"batch_size\":%d,\"threads\":%d,\"seed\":%d,\"train_samples\":%d,"
                      "\"seconds\":%.3f,\"seconds_per_epoch\":%.3f,\"final_test_accuracy\":%.4f,"
                      "\"best_test_accuracy\":%.4f,\"target_accuracy\":%.4f,"
-                     "\"seconds_to_target\":%s,\"gflops\":%.1f,\"gemm_peak_gflops\":%.1f,"
+                     "\"evals_per_epoch\":%d,\"seconds_to_target\":%s,\"gflops\":%.1f,\"gemm_peak_"
+                     "gflops\":%.1f,"
                      "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
                      "\"contaminated\":%s,\"machine\":\"%s\",\"ranks\":%d,"
                      "\"threads_per_rank\":%d%s}",
                      method, eval_split, absl::GetFlag(FLAGS_model), epochs_done,
-                     resolved.batch_size(),
-                     threads, absl::GetFlag(FLAGS_seed), train_samples, last_seconds,
-                     seconds_per_epoch, last_accuracy, best_accuracy,
-                     absl::GetFlag(FLAGS_target_accuracy),
+                     resolved.batch_size(), threads, absl::GetFlag(FLAGS_seed), train_samples,
+                     last_seconds, seconds_per_epoch, last_accuracy, best_accuracy,
+                     absl::GetFlag(FLAGS_target_accuracy), absl::GetFlag(FLAGS_evals_per_epoch),
                      seconds_to_target < 0 ? "null" : absl::StrFormat("%.2f", seconds_to_target),
-                     achieved, peak_gflops, achieved / peak_gflops, other_load, contaminated ? "true" : "false",
-                     MachineDescription(), ranks.size(), threads,
+                     achieved, peak_gflops, achieved / peak_gflops, other_load,
+                     contaminated ? "true" : "false", MachineDescription(), ranks.size(), threads,
                      AllReduceJson(ranks, run_stats, run_max_allreduce_seconds,
                                    batches_per_epoch * std::max(epochs_done, 1)))
               << std::endl;

@@ -147,7 +147,11 @@ def main():
             loss.backward()
             optimizer.step()
             last = b + 1 == batches
-            if (b + 1) % eval_every == 0 or last:
+            # evals_per_epoch evaluations, the last one at the epoch's end
+            # (as fln_bench --evals_per_epoch).
+            mid_epoch = ((b + 1) % eval_every == 0
+                         and (b + 1) // eval_every < args.evals_per_epoch)
+            if mid_epoch or last:
                 trained += time.perf_counter() - tic
                 if time_to_target is None or last:
                     accuracy = evaluate(torch, model, x_test, y_test)

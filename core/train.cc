@@ -235,6 +235,8 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
   const int patience = schedule.early_stopping().patience();
   const bool report_batches = hooks.report_batches || schedule.report_batches();
 
+  const int test_evaluation_interval =
+      std::max(1, batcher.num_batches() / std::max(1, hooks.test_evaluations_per_epoch));
   for (int epoch = state.epochs_completed() + 1; epoch <= schedule.epochs(); ++epoch) {
     batcher.Shuffle(&rng);
     trainer->StartEpoch(epoch);
@@ -258,12 +260,23 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
       FLN_RETURN_IF_ERROR(trainer->TrainBatch(batch_inputs, batch_one_hot, &stats));
       elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       accumulator.Add(stats, batch_samples);
-      if (report_batches && hooks.on_progress && b + 1 < batcher.num_batches()) {
+      const bool last_batch = b + 1 == batcher.num_batches();
+      const bool evaluate_test =
+          test_raw != nullptr && !last_batch && hooks.test_evaluations_per_epoch > 1 &&
+          (b + 1) % test_evaluation_interval == 0 &&
+          (b + 1) / test_evaluation_interval < hooks.test_evaluations_per_epoch;
+      if ((report_batches || evaluate_test) && hooks.on_progress && !last_batch) {
         EpochAccumulator this_batch;
         this_batch.Add(stats, batch_samples);
         report.batch = b + 1;
         report.elapsed_seconds = elapsed;
         this_batch.Fill(&report);
+        report.test_loss = report.test_accuracy = -1;
+        if (evaluate_test) {
+          const Evaluation test_eval = EvaluateSharded(net, test.features, test.labels, collective);
+          report.test_loss = test_eval.mean_loss;
+          report.test_accuracy = test_eval.accuracy;
+        }
         hooks.on_progress(report);
       }
     }

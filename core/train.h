@@ -55,7 +55,9 @@ struct ProgressReport {
   // FLN only: lambda, rho_d, ... in force in this epoch (growth applied).
   FlnHyperparameters weights;
   // End of epoch only (else -1): feed-forward mean cross-entropy and accuracy
-  // on the whole training set and on the test set (if given).
+  // on the whole training set and on the test set (if given). The test
+  // figures also in the batch reports of TrainingHooks::
+  // test_evaluations_per_epoch.
   double train_loss = -1;
   double train_accuracy = -1;
   double test_loss = -1;
@@ -75,6 +77,12 @@ struct TrainingHooks {
   // Also report after every batch (not only at epoch ends), as
   // Schedule.report_batches does.
   bool report_batches = false;
+  // With a test set and N > 1: also evaluate it N - 1 times inside every
+  // epoch, after evenly spaced batches (every num_batches / N), and report
+  // there with test_loss and test_accuracy set (time-to-accuracy
+  // benchmarks). Evaluation is not training time. Batch reports at other
+  // batches have them at -1.
+  int test_evaluations_per_epoch = 1;
   // Null means one process. Otherwise a data-parallel run: every participant
   // calls Train with the same arguments and data (each reads its own copy;
   // FAILED_PRECONDITION if they differ), trains on its ShardOf (shard.h) of

@@ -127,6 +127,37 @@ void ExpectSameWeights(const v1::Checkpoint& a, const v1::Checkpoint& b) {
   }
 }
 
+TEST_F(TrainTest, TestEvaluationsInsideEpochsLeaveTrainingUnchanged) {
+  std::vector<ProgressReport> reports;
+  TrainingHooks hooks;
+  hooks.on_progress = [&](const ProgressReport& r) { reports.push_back(r); };
+  hooks.test_evaluations_per_epoch = 4;
+  // 4000 samples in batches of 50: 80 batches, evaluated after 20, 40, 60
+  // and at the epoch's end.
+  absl::StatusOr<v1::Checkpoint> evaluated =
+      Train(Mlp(5, 16, 3), AdamSchedule(2), data_->train, &data_->test, hooks);
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+  ASSERT_EQ(reports.size(), 8u);
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    for (int k = 0; k < 3; ++k) {
+      const ProgressReport& r = reports[epoch * 4 + k];
+      EXPECT_FALSE(r.end_of_epoch);
+      EXPECT_EQ(r.batch, 20 * (k + 1));
+      EXPECT_GT(r.test_accuracy, 0.0);
+      EXPECT_GT(r.test_loss, 0.0);
+      EXPECT_LT(r.train_accuracy, 0.0);  // the training set at epoch ends only
+    }
+    EXPECT_TRUE(reports[epoch * 4 + 3].end_of_epoch);
+  }
+  // Later evaluations see later weights.
+  EXPECT_NE(reports[0].test_loss, reports[1].test_loss);
+
+  absl::StatusOr<v1::Checkpoint> plain =
+      Train(Mlp(5, 16, 3), AdamSchedule(2), data_->train, &data_->test, TrainingHooks());
+  ASSERT_TRUE(plain.ok());
+  ExpectSameWeights(*evaluated, *plain);
+}
+
 TEST_F(TrainTest, SameSeedGivesBitIdenticalRuns) {
   for (const v1::Schedule& schedule : {FlnSchedule(2), AdamSchedule(2)}) {
     absl::StatusOr<v1::Checkpoint> a = Train(Mlp(5, 16, 3), schedule, data_->train, nullptr, {});
