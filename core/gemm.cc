@@ -16,8 +16,8 @@ Eigen::Index ChunkColumns(Eigen::Index input_rows) {
   return std::max(kMinChunkColumns, kChunkFloats / std::max<Eigen::Index>(1, input_rows));
 }
 
-// c (m x n) = alpha-free a * b^T + beta * c over columns [first, first + k)
-// of a (m x ...) and b (n x ...).
+// c (m x n) = (a * b^T over columns [first, first + count) of a and b)
+// + beta * c, for a with m rows and b with n rows.
 void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index count, float beta,
           float* c) {
   const int m = static_cast<int>(a.rows()), n = static_cast<int>(b.rows());
