@@ -248,17 +248,13 @@ class DirectPlanes {
   // out (HWC) = conv(image) + bias.
   void Forward(const Matrix& weight, const Vector& bias, float* out) {
     const int k = g_.kernel, out_w = g_.out_width(), filters = g_.filters;
-    Eigen::Map<Eigen::ArrayXf> acc(plane_buffer_.data(), plane_);
     for (int f = 0; f < filters; ++f) {
       if (k == 5) {
         FilterPlane<5>(weight, bias, f);
       } else if (k == 3) {
         FilterPlane<3>(weight, bias, f);
       } else {
-        acc.setConstant(bias(f));
-        for (int kh = 0; kh < k; ++kh) {
-          for (int kw = 0; kw < k; ++kw) acc += weight(f, kh * k + kw) * Shifted(kh, kw);
-        }
+        FilterPlaneAnyKernel(weight, bias, f);
       }
       for (int oh = 0; oh < g_.out_height(); ++oh) {
         const float* row = plane_buffer_.data() + static_cast<Eigen::Index>(oh) * stride_;
@@ -272,7 +268,6 @@ class DirectPlanes {
   // the input under tap (kh, kw). out_grad is HWC.
   void AddKernelGradient(const float* out_grad, Matrix* grad) {
     const int k = g_.kernel, out_w = g_.out_width(), filters = g_.filters;
-    Eigen::Map<Eigen::ArrayXf> delta(plane_buffer_.data(), plane_);
     // The ignored columns, and the tail past the plane, stay 0.
     std::fill(plane_buffer_.begin(), plane_buffer_.end(), 0.0f);
     for (int f = 0; f < filters; ++f) {
@@ -286,11 +281,7 @@ class DirectPlanes {
       } else if (k == 3) {
         AddTapSums<3>(f, grad);
       } else {
-        for (int kh = 0; kh < k; ++kh) {
-          for (int kw = 0; kw < k; ++kw) {
-            (*grad)(f, kh * k + kw) += (delta * Shifted(kh, kw)).sum();
-          }
-        }
+        AddTapSumsAnyKernel(f, grad);
       }
     }
   }
@@ -347,21 +338,33 @@ class DirectPlanes {
 #else
   template <int K>
   void FilterPlane(const Matrix& weight, const Vector& bias, int f) {
-    Eigen::Map<Eigen::ArrayXf> acc(plane_buffer_.data(), plane_);
-    acc.setConstant(bias(f));
-    for (int kh = 0; kh < K; ++kh) {
-      for (int kw = 0; kw < K; ++kw) acc += weight(f, kh * K + kw) * Shifted(kh, kw);
-    }
+    FilterPlaneAnyKernel(weight, bias, f);
   }
 
   template <int K>
   void AddTapSums(int f, Matrix* grad) const {
-    const Eigen::Map<const Eigen::ArrayXf> delta(plane_buffer_.data(), plane_);
-    for (int kh = 0; kh < K; ++kh) {
-      for (int kw = 0; kw < K; ++kw) (*grad)(f, kh * K + kw) += (delta * Shifted(kh, kw)).sum();
-    }
+    AddTapSumsAnyKernel(f, grad);
   }
 #endif
+
+  // FilterPlane and AddTapSums for any kernel size, as whole-plane Eigen
+  // operations.
+  void FilterPlaneAnyKernel(const Matrix& weight, const Vector& bias, int f) {
+    const int k = g_.kernel;
+    Eigen::Map<Eigen::ArrayXf> sum(plane_buffer_.data(), plane_);
+    sum.setConstant(bias(f));
+    for (int kh = 0; kh < k; ++kh) {
+      for (int kw = 0; kw < k; ++kw) sum += weight(f, kh * k + kw) * Shifted(kh, kw);
+    }
+  }
+
+  void AddTapSumsAnyKernel(int f, Matrix* grad) const {
+    const int k = g_.kernel;
+    const Eigen::Map<const Eigen::ArrayXf> delta(plane_buffer_.data(), plane_);
+    for (int kh = 0; kh < k; ++kh) {
+      for (int kw = 0; kw < k; ++kw) (*grad)(f, kh * k + kw) += (delta * Shifted(kh, kw)).sum();
+    }
+  }
 
   Eigen::Map<const Eigen::ArrayXf> Shifted(int kh, int kw) const {
     return Eigen::Map<const Eigen::ArrayXf>(padded_.data() + static_cast<size_t>(kh) * stride_ + kw,
