@@ -13,13 +13,6 @@
 namespace fln {
 namespace {
 
-// Samples per slice of the batch that one thread takes forward and backward
-// on its own (backprop_trainer.h). Fixed, not derived from the thread count,
-// so the order in which slice gradients are summed does not depend on it.
-// 64 columns keep one slice's GEMMs efficient on one core (94 GFLOP/s for
-// 300 x 784 x 64 against 98 at 128 columns, one core of the benchmark box).
-constexpr int kSamplesPerSlice = 64;
-
 // Parameter ranges the reduction and the optimiser step split among threads.
 constexpr Eigen::Index kFloatsPerRange = 16384;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/backprop_trainer.h"
 #include "core/evaluation.h"
 
 namespace fln {
@@ -46,7 +47,8 @@ TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan
     const int64_t weights = static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
     activations += ActivationFloats(layer);
     // A W-block: solver buffers over the batch, the features, the Gram
-    // matrix of [F; 1] and its inverse; the X-block before it is smaller.
+    // matrix of [F; 1] and its Cholesky factor; the X-block before it is
+    // smaller.
     const int64_t gram = static_cast<int64_t>(layer.weight_cols + 1) * (layer.weight_cols + 1);
     const int64_t block = kSolverCopies * (ActivationFloats(layer) * batch + weights) +
                           FeatureFloats(layer) * batch + 3 * gram;
@@ -55,10 +57,14 @@ TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan
   }
   estimate.weight_bytes = kWeightCopies * ParameterCount(plan) * kFloat;
   // FLN keeps the lifted X and the pre-activations of every layer, and one
-  // block solve at a time; backprop keeps forward and backward activations.
+  // block solve at a time; backprop keeps forward and backward activations
+  // and one gradient per slice of the batch (backprop_trainer.h).
+  const int64_t slices =
+      (batch + BackpropTrainer::kSamplesPerSlice - 1) / BackpropTrainer::kSamplesPerSlice;
   const int64_t per_batch =
-      schedule.method() == v1::BACKPROP ? 3 * activations * batch + largest_block
-                                        : 2 * activations * batch + largest_block;
+      schedule.method() == v1::BACKPROP
+          ? 3 * activations * batch + largest_block + slices * ParameterCount(plan)
+          : 2 * activations * batch + largest_block;
   const int64_t evaluation = 2 * activations * kEvaluationChunk + largest_evaluation;
   estimate.activation_bytes = (per_batch + evaluation) * kFloat;
   return estimate;

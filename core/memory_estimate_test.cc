@@ -46,5 +46,16 @@ TEST(MemoryEstimateTest, GrowsWithTheBatchAndCountsConvolutionFeatures) {
   EXPECT_GT(EstimateTrainingMemory(lenet, Schedule(v1::BACKPROP, 1000), 0, 0).total(), 0);
 }
 
+// Backprop keeps one gradient per 64-sample slice: a large model with a
+// large batch needs a copy of its weights per slice.
+TEST(MemoryEstimateTest, BackpropCountsAGradientPerSlice) {
+  const std::vector<LayerPlan> wide = Plan("mlp:4096");  // 3.3M parameters
+  const int64_t one_slice =
+      EstimateTrainingMemory(wide, Schedule(v1::BACKPROP, 64), 0, 0).activation_bytes;
+  const int64_t sixteen =
+      EstimateTrainingMemory(wide, Schedule(v1::BACKPROP, 1024), 0, 0).activation_bytes;
+  EXPECT_GT(sixteen - one_slice, 15 * ParameterCount(wide) * 4);
+}
+
 }  // namespace
 }  // namespace fln
