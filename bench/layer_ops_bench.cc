@@ -16,7 +16,7 @@
 #include "absl/flags/parse.h"
 #include "core/allocator_settings.h"
 #include "core/conv2d.h"
-#include "core/layer.h"
+#include "core/gemm.h"
 #include "core/network.h"
 
 ABSL_FLAG(int, threads, 1, "OpenMP threads (1: as inside a backprop slice)");
@@ -48,7 +48,6 @@ void Report(const char* name, const Conv2dGeometry& g, int samples) {
   const Matrix activation = Matrix::Random(g.output_size(), samples).cwiseMax(0.0f);
   Matrix out, grad, back, pooled, unpooled, masked;
   Vector bias_grad;
-  const Layer layer;  // BiasGradient depends on the matrix's shape only
   const Matrix per_position =
       Eigen::Map<const Matrix>(out_grad.data(), g.filters, out_grad.size() / g.filters);
   // Timed in this order (pool^T needs pool's output), not as printf arguments.
@@ -64,8 +63,7 @@ void Report(const char* name, const Conv2dGeometry& g, int samples) {
     masked = out_grad;
     ReluGradientInPlace(activation, &masked);
   });
-  const double bias_gradient =
-      MinMicroseconds([&] { layer.BiasGradient(per_position, &bias_grad); });
+  const double bias_gradient = MinMicroseconds([&] { RowSums(per_position, &bias_grad); });
   std::printf(
       "%s (%d channels, %dx%d, kernel %d, %d filters), %d samples: forward %.0f us, weight "
       "gradient %.0f, transposed %.0f, pool %.0f, pool^T %.0f, ReLU gradient (with a copy) "

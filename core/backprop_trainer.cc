@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "core/gemm.h"
 #include "core/softmax.h"
 #include "core/status_macros.h"
 #include "core/tensor_proto.h"
@@ -69,7 +70,7 @@ double BackpropTrainer::SliceGradients(const Matrix& inputs, const Matrix& one_h
     // W is shared by every position of a convolution: sum over them.
     layer.ToPositions(&delta);
     layer.WeightGradient(slice->activations[l], delta, &gradient.weight);
-    layer.BiasGradient(delta, &gradient.bias);
+    RowSums(delta, &gradient.bias);
     layer.ToSamples(n, &delta);
     if (l > 0) {
       Matrix upstream;

@@ -117,8 +117,7 @@ void XBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
 }
 
 WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
-               const Layer& anchor, float rho_d, float rho, WStep step,
-               Collective* collective)
+               const Layer& anchor, float rho_d, float rho, WStep step, Collective* collective)
     : input_(input),
       target_(target),
       data_term_(data_term),
@@ -126,7 +125,6 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
       rho_d_(rho_d),
       rho_(rho),
       collective_(collective),
-      ones_(Vector::Ones(input.cols())),
       anchor_(PackAffine(anchor)),
       step_(step) {
   // The Gram matrix of [X; 1^T] from X's, without building [X; 1^T] (a copy
@@ -139,7 +137,9 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
   GramMatrix(input, &input_gram);
   Matrix gram(n, n);
   gram.topLeftCorner(inputs, inputs) = input_gram;
-  gram.col(inputs).head(inputs).noalias() = input * ones_;
+  Vector input_sums;
+  RowSums(input, &input_sums);
+  gram.col(inputs).head(inputs) = input_sums;
   gram.row(inputs).head(inputs) = gram.col(inputs).head(inputs).transpose();
   gram(inputs, inputs) = static_cast<float>(input.cols());
   collective_->AllReduceSum(&gram);
@@ -191,7 +191,9 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   Matrix weight_grad;
   MultiplyByTransposeInto(residual, input_, &weight_grad);
   grad->leftCols(inputs) = weight_grad;
-  grad->col(inputs).noalias() = residual * ones_;
+  Vector bias_grad;
+  RowSums(residual, &bias_grad);
+  grad->col(inputs) = bias_grad;
   collective_->AllReduceSum(grad);
   *grad *= data_weight_;
   *grad += 2.0f * rho_d_ * (z - anchor_);

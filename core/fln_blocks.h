@@ -101,10 +101,6 @@ class WBlock final : public BlockProblem {
   const float rho_d_;
   const float rho_;
   Collective* const collective_;
-  // Row sums (the bias column of [X; 1^T] products) as GEMVs with this:
-  // Eigen's rowwise().sum() is scalar for few rows, and a Vector::Ones
-  // operand would be materialised on every call.
-  const Vector ones_;
   Matrix anchor_;           // [W^prev b^prev]
   WStep step_;
   float lipschitz_ = 0;

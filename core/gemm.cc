@@ -28,6 +28,18 @@ void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index cou
          &m);
 }
 
+// Row sums of the rows x cols column-major matrix at `data`: 16 columns at
+// a time as one tall column, then folded.
+Vector TallRowSums(const float* data, Eigen::Index rows, Eigen::Index cols) {
+  constexpr Eigen::Index kColumns = 16;
+  const Eigen::Map<const Matrix> m(data, rows, cols);
+  const Eigen::Index blocks = cols / kColumns;
+  if (blocks < 2) return m.rowwise().sum();
+  const Vector tall = Eigen::Map<const Matrix>(data, rows * kColumns, blocks).rowwise().sum();
+  return Eigen::Map<const Matrix>(tall.data(), rows, kColumns).rowwise().sum() +
+         m.rightCols(cols - blocks * kColumns).rowwise().sum();
+}
+
 }  // namespace
 
 bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows,
@@ -48,6 +60,18 @@ Matrix SumOverColumnChunks(
   }
   for (Eigen::Index c = 1; c < chunks; ++c) partial[0] += partial[c];
   return std::move(partial[0]);
+}
+
+void RowSums(const Matrix& m, Vector* sums) {
+  if (WorthSplittingColumns(m.cols(), m.rows(), m.rows(), 1)) {
+    *sums = SumOverColumnChunks(m.cols(), m.rows(), m.rows(), 1,
+                                [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
+                                  partial->col(0) +=
+                                      TallRowSums(m.data() + first * m.rows(), m.rows(), count);
+                                });
+  } else {
+    *sums = TallRowSums(m.data(), m.rows(), m.cols());
+  }
 }
 
 void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Matrix* c) {

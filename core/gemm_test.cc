@@ -19,6 +19,18 @@ TEST(GemmTest, MultiplyByTransposeMatchesEigenAndOverwrites) {
   EXPECT_TRUE(c.isApprox(expected, 1e-6f));
 }
 
+TEST(GemmTest, RowSumsForAnyNumberOfColumns) {
+  // 16-column blocks plus a remainder, exactly one block, and fewer columns.
+  for (const int cols : {1000, 16, 5}) {
+    const Matrix m = Matrix::Random(6, cols);
+    Vector sums;
+    RowSums(m, &sums);
+    const Vector expected = m.rowwise().sum();
+    ASSERT_EQ(sums.size(), 6) << cols;
+    EXPECT_LT((sums - expected).cwiseAbs().maxCoeff(), 1e-4f * m.cwiseAbs().sum() / 6) << cols;
+  }
+}
+
 TEST(GemmTest, EmptyInnerDimensionGivesZeros) {
   Matrix c = Matrix::Constant(2, 2, 1.0f);
   MultiplyByTransposeInto(Matrix(4, 0), Matrix(3, 0), &c);

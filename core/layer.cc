@@ -59,23 +59,6 @@ void Layer::WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* gra
   }
 }
 
-void Layer::BiasGradient(const Matrix& pre_grad, Vector* grad) const {
-  // A convolution's per-position gradient has few rows and many columns,
-  // where Eigen's rowwise sum adds a handful of floats at a time. Summed 16
-  // columns at a time instead, as one tall column, then folded.
-  constexpr Eigen::Index kColumns = 16;
-  const Eigen::Index rows = pre_grad.rows();
-  const Eigen::Index blocks = pre_grad.cols() / kColumns;
-  if (blocks < 2) {
-    *grad = pre_grad.rowwise().sum();
-    return;
-  }
-  const Vector tall =
-      Eigen::Map<const Matrix>(pre_grad.data(), rows * kColumns, blocks).rowwise().sum();
-  *grad = Eigen::Map<const Matrix>(tall.data(), rows, kColumns).rowwise().sum() +
-          pre_grad.rightCols(pre_grad.cols() - blocks * kColumns).rowwise().sum();
-}
-
 void Layer::ToPositions(Matrix* per_sample) const {
   if (conv) ReshapeInPlace(units(), per_sample->size() / units(), per_sample);
 }

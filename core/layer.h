@@ -56,9 +56,6 @@ struct Layer {
   // with pre_grad per position (ToPositions). For a convolution F(in) is
   // never formed for the whole batch (Conv2dKernelGradient).
   void WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* grad) const;
-  // grad = pre_grad's row sums, the gradient of <pre_grad, b 1^T> in b, with
-  // pre_grad per position (ToPositions).
-  void BiasGradient(const Matrix& pre_grad, Vector* grad) const;
   // (output_size x m) -> (units x m * positions) and back, without copying.
   // REQUIRES: the matrix has the shape the call converts from.
   void ToPositions(Matrix* per_sample) const;

@@ -61,20 +61,6 @@ TEST(NetworkTest, ReluGradientPassesOnlyWhereTheActivationIsPositive) {
   EXPECT_EQ(grad, expected);
 }
 
-TEST(LayerTest, BiasGradientIsTheRowSumsForAnyNumberOfColumns) {
-  const Layer layer;
-  // 16-column blocks plus a remainder, exactly one block, and fewer columns.
-  for (const int cols : {1000, 16, 5}) {
-    const Matrix pre_grad = Matrix::Random(6, cols);
-    Vector grad;
-    layer.BiasGradient(pre_grad, &grad);
-    const Vector expected = pre_grad.rowwise().sum();
-    ASSERT_EQ(grad.size(), 6) << cols;
-    EXPECT_LT((grad - expected).cwiseAbs().maxCoeff(), 1e-4f * pre_grad.cwiseAbs().sum() / 6)
-        << cols;
-  }
-}
-
 TEST(EvaluationTest, CountsAccuracyAndConfusion) {
   const v1::ModelSpec spec = ParseModelShorthand("linear", 2, 2).value();
   Network net = Network::Create(spec).value();
