@@ -188,9 +188,7 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   DataTermResidual(data_term_, p, target_, &residual);
   const Eigen::Index inputs = input_.rows();
   grad->resize(z.rows(), z.cols());
-  Matrix weight_grad;
-  MultiplyByTransposeInto(residual, input_, &weight_grad);
-  grad->leftCols(inputs) = weight_grad;
+  MultiplyByTransposeInto(residual, input_, grad->leftCols(inputs));
   Vector bias_grad;
   RowSums(residual, &bias_grad);
   grad->col(inputs) = bias_grad;
@@ -202,9 +200,9 @@ void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
 
 void WBlock::Step(const Matrix& y, const Matrix& grad, Matrix* z) const {
   if (step_ == WStep::kGram) {
-    Matrix direction = grad;
-    SolveOnTheRight(metric_factor_, &direction);
-    *z = y - direction;
+    *z = grad;  // the step direction grad H^{-1}, solved in place
+    SolveOnTheRight(metric_factor_, z);
+    *z = y - *z;
   } else {
     *z = y - grad / lipschitz_;
   }

@@ -16,16 +16,16 @@ Eigen::Index ChunkColumns(Eigen::Index input_rows) {
   return std::max(kMinChunkColumns, kChunkFloats / std::max<Eigen::Index>(1, input_rows));
 }
 
-// c (m x n) = (a * b^T over columns [first, first + count) of a and b)
-// + beta * c, for a with m rows and b with n rows.
+// c (m x n, column stride ldc) = (a * b^T over columns [first, first +
+// count) of a and b) + beta * c, for a with m rows and b with n rows.
 void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index count, float beta,
-          float* c) {
+          float* c, Eigen::Index ldc) {
   const int m = static_cast<int>(a.rows()), n = static_cast<int>(b.rows());
-  const int k = static_cast<int>(count);
+  const int k = static_cast<int>(count), ld = static_cast<int>(ldc);
   const float one = 1.0f;
   // Declared by Eigen's BLAS interface (EIGEN_USE_BLAS, //third_party:eigen).
   sgemm_("N", "T", &m, &n, &k, &one, a.data() + first * m, &m, b.data() + first * n, &n, &beta, c,
-         &m);
+         &ld);
 }
 
 // Row sums of the rows x cols column-major matrix at `data`: 16 columns at
@@ -74,22 +74,21 @@ void RowSums(const Matrix& m, Vector* sums) {
   }
 }
 
-void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Matrix* c) {
-  assert(a.cols() == b.cols());
+void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Eigen::Ref<Matrix> c) {
+  assert(a.cols() == b.cols() && c.rows() == a.rows() && c.cols() == b.rows());
   if (WorthSplittingColumns(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows())) {
-    *c = SumOverColumnChunks(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows(),
-                             [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
-                               Gemm(a, b, first, count, 1.0f, partial->data());
-                             });
+    c = SumOverColumnChunks(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows(),
+                            [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
+                              Gemm(a, b, first, count, 1.0f, partial->data(), a.rows());
+                            });
     return;
   }
-  c->resize(a.rows(), b.rows());
-  if (c->size() == 0) return;
+  if (c.size() == 0) return;
   if (a.cols() == 0) {
-    c->setZero();
+    c.setZero();
     return;
   }
-  Gemm(a, b, 0, a.cols(), 0.0f, c->data());
+  Gemm(a, b, 0, a.cols(), 0.0f, c.data(), c.outerStride());
 }
 
 }  // namespace fln

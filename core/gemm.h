@@ -21,10 +21,12 @@
 
 namespace fln {
 
-// *c = a * b^T, resized to a.rows() x b.rows(). Split over column chunks of
-// a and b when they are wide (see SumOverColumnChunks).
-// REQUIRES: a.cols() == b.cols(); c aliases neither a nor b.
-void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Matrix* c);
+// c = a * b^T, written in place (c may be a block of columns of a larger
+// matrix). Split over column chunks of a and b when they are wide (see
+// SumOverColumnChunks).
+// REQUIRES: a.cols() == b.cols(); c is a.rows() x b.rows() and aliases
+// neither a nor b.
+void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Eigen::Ref<Matrix> c);
 
 // *sums = m's row sums (m * 1), resized to m.rows(). For a matrix with few
 // rows and many columns (a convolution's per-position gradient, a W-block's

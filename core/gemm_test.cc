@@ -12,7 +12,7 @@ namespace {
 TEST(GemmTest, MultiplyByTransposeMatchesEigenAndOverwrites) {
   const Matrix a = Matrix::Random(7, 5), b = Matrix::Random(3, 5);
   Matrix c = Matrix::Constant(7, 3, 100.0f);  // stale values must not leak in
-  MultiplyByTransposeInto(a, b, &c);
+  MultiplyByTransposeInto(a, b, c);
   const Matrix expected = a * b.transpose();
   ASSERT_EQ(c.rows(), 7);
   ASSERT_EQ(c.cols(), 3);
@@ -31,9 +31,18 @@ TEST(GemmTest, RowSumsForAnyNumberOfColumns) {
   }
 }
 
+// The W-block writes its weight gradient into the left columns of [W b]'s.
+TEST(GemmTest, MultiplyByTransposeWritesIntoAColumnBlock) {
+  const Matrix a = Matrix::Random(7, 5), b = Matrix::Random(3, 5);
+  Matrix c = Matrix::Constant(7, 4, 100.0f);
+  MultiplyByTransposeInto(a, b, c.leftCols(3));
+  EXPECT_TRUE(c.leftCols(3).isApprox(a * b.transpose(), 1e-6f));
+  EXPECT_EQ(c.col(3), Vector::Constant(7, 100.0f));
+}
+
 TEST(GemmTest, EmptyInnerDimensionGivesZeros) {
-  Matrix c = Matrix::Constant(2, 2, 1.0f);
-  MultiplyByTransposeInto(Matrix(4, 0), Matrix(3, 0), &c);
+  Matrix c = Matrix::Constant(4, 3, 1.0f);
+  MultiplyByTransposeInto(Matrix(4, 0), Matrix(3, 0), c);
   EXPECT_EQ(c, Matrix::Zero(4, 3));
 }
 
@@ -48,8 +57,8 @@ TEST(GemmTest, WideProductsSplitOverColumnChunksMatchOneProduct) {
   std::vector<Matrix> by_threads;
   for (const int t : {1, 2, 3}) {
     omp_set_num_threads(t);
-    by_threads.emplace_back();
-    MultiplyByTransposeInto(a, b, &by_threads.back());
+    by_threads.emplace_back(6, 25);
+    MultiplyByTransposeInto(a, b, by_threads.back());
   }
   omp_set_num_threads(threads);
   const Matrix expected = (a.cast<double>() * b.cast<double>().transpose()).cast<float>();

@@ -55,7 +55,8 @@ void Layer::WeightGradient(const Matrix& in, const Matrix& pre_grad, Matrix* gra
   if (conv) {
     Conv2dKernelGradient(geometry, features, pre_grad, grad);
   } else {
-    MultiplyByTransposeInto(pre_grad, features, grad);
+    grad->resize(pre_grad.rows(), features.rows());
+    MultiplyByTransposeInto(pre_grad, features, *grad);
   }
 }
 
