@@ -55,7 +55,7 @@ Eigen::Map<Eigen::ArrayXf> BackpropTrainer::RangeOf(std::vector<Layer>& layers,
 
 double BackpropTrainer::SliceGradients(const Matrix& inputs, const Matrix& one_hot, int first,
                                        int n, SliceState* slice) const {
-  if (slice->gradients.empty()) slice->gradients = ZerosLike(*net_);
+  slice->gradients.resize(net_->num_layers());  // each is overwritten below
   Matrix logits;
   net_->Forward(inputs.middleCols(first, n), &slice->activations, &logits);
   const Matrix targets = one_hot.middleCols(first, n);
@@ -86,7 +86,6 @@ double BackpropTrainer::BackwardSlices(const Matrix& inputs, const Matrix& one_h
   const int samples = static_cast<int>(inputs.cols());
   const int num_slices = (samples + kSamplesPerSlice - 1) / kSamplesPerSlice;
   slices_.resize(num_slices);
-  active_slices_ = num_slices;
   std::vector<double> loss_sums(num_slices);
   // One slice per thread at a time, each single-threaded inside (BLAS and the
   // convolutions do not nest): no serial element-wise work and no barrier
@@ -109,12 +108,12 @@ double BackpropTrainer::BackwardSlices(const Matrix& inputs, const Matrix& one_h
 void BackpropTrainer::SumSlices(const ParameterRange& r) {
   Eigen::Map<Eigen::ArrayXf> sum = RangeOf(gradients_, r);
   // A participant's shard of a short last batch can be empty.
-  if (active_slices_ == 0) {
+  if (slices_.empty()) {
     sum.setZero();
     return;
   }
   sum = RangeOf(slices_[0].gradients, r);
-  for (int s = 1; s < active_slices_; ++s) sum += RangeOf(slices_[s].gradients, r);
+  for (size_t s = 1; s < slices_.size(); ++s) sum += RangeOf(slices_[s].gradients, r);
 }
 
 void BackpropTrainer::Normalize(const ParameterRange& r, float inv_m) {

@@ -95,8 +95,7 @@ class BackpropTrainer final : public BatchTrainer {
   std::vector<Layer> second_moment_;  // Adam v
   int64_t steps_ = 0;
   std::vector<ParameterRange> ranges_;  // every parameter, once, in fixed pieces
-  std::vector<SliceState> slices_;
-  int active_slices_ = 0;             // slices of the current batch
+  std::vector<SliceState> slices_;      // one per slice of the current batch
   std::vector<float> reduce_buffer_;  // every layer's gradient, for one all-reduce
 };
 
