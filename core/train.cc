@@ -237,6 +237,12 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
 
   const int test_evaluation_interval =
       std::max(1, batcher.num_batches() / std::max(1, hooks.test_evaluations_per_epoch));
+  // Not training time: called outside the timed part of a batch.
+  auto evaluate_test = [&](ProgressReport* r) {
+    const Evaluation test_eval = EvaluateSharded(net, test.features, test.labels, collective);
+    r->test_loss = test_eval.mean_loss;
+    r->test_accuracy = test_eval.accuracy;
+  };
   for (int epoch = state.epochs_completed() + 1; epoch <= schedule.epochs(); ++epoch) {
     batcher.Shuffle(&rng);
     trainer->StartEpoch(epoch);
@@ -260,23 +266,20 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
       FLN_RETURN_IF_ERROR(trainer->TrainBatch(batch_inputs, batch_one_hot, &stats));
       elapsed += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       accumulator.Add(stats, batch_samples);
+      // The last batch is reported (and evaluated) as the epoch's end.
       const bool last_batch = b + 1 == batcher.num_batches();
-      const bool evaluate_test =
-          test_raw != nullptr && !last_batch && hooks.test_evaluations_per_epoch > 1 &&
+      const bool mid_epoch_test =
+          test_raw != nullptr && hooks.test_evaluations_per_epoch > 1 &&
           (b + 1) % test_evaluation_interval == 0 &&
           (b + 1) / test_evaluation_interval < hooks.test_evaluations_per_epoch;
-      if ((report_batches || evaluate_test) && hooks.on_progress && !last_batch) {
+      if ((report_batches || mid_epoch_test) && hooks.on_progress && !last_batch) {
         EpochAccumulator this_batch;
         this_batch.Add(stats, batch_samples);
         report.batch = b + 1;
         report.elapsed_seconds = elapsed;
         this_batch.Fill(&report);
         report.test_loss = report.test_accuracy = -1;
-        if (evaluate_test) {
-          const Evaluation test_eval = EvaluateSharded(net, test.features, test.labels, collective);
-          report.test_loss = test_eval.mean_loss;
-          report.test_accuracy = test_eval.accuracy;
-        }
+        if (mid_epoch_test) evaluate_test(&report);
         hooks.on_progress(report);
       }
     }
@@ -290,11 +293,7 @@ absl::StatusOr<v1::Checkpoint> Train(const v1::ModelSpec& requested_spec,
         EvaluateSharded(net, train.features, train.labels, collective);
     report.train_loss = train_eval.mean_loss;
     report.train_accuracy = train_eval.accuracy;
-    if (test_raw != nullptr) {
-      const Evaluation test_eval = EvaluateSharded(net, test.features, test.labels, collective);
-      report.test_loss = test_eval.mean_loss;
-      report.test_accuracy = test_eval.accuracy;
-    }
+    if (test_raw != nullptr) evaluate_test(&report);
     if (hooks.on_progress) hooks.on_progress(report);
 
     // Early stopping watches test accuracy, or train accuracy without a test set.
