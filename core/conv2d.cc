@@ -296,7 +296,8 @@ class DirectPlanes {
   // plane_buffer_ = filter f's output plane (with bias), a block at a time,
   // its sum held in a register over the K*K taps and the taps' weights in
   // registers: one load per multiply-add (the Eigen form loads and stores
-  // the partial sum on every tap: 7 against about 3 us per sample).
+  // the partial sum on every tap). conv1's forward, one thread, 64 samples:
+  // 450 -> 371 us, the rest being the HWC scatter.
   template <int K>
   void FilterPlane(const Matrix& weight, const Vector& bias, int f) {
     __m512 taps[K * K];
