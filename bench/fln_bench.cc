@@ -17,11 +17,10 @@
 
 #include <array>
 #include <chrono>
-#include <map>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,9 +35,9 @@
 #include "absl/strings/str_split.h"
 #include "bench/flop_count.h"
 #include "bench/gemm_probe.h"
-#include "client/user_path.h"
 #include "bench/machine_load.h"
 #include "bench/ranks.h"
+#include "client/user_path.h"
 #include "core/allocator_settings.h"
 #include "core/idx_reader.h"
 #include "core/model_shorthand.h"
@@ -46,6 +45,7 @@
 #include "core/train.h"
 #include "core/validation.h"
 #include "google/protobuf/text_format.h"
+#include "third_party/openblas_kernel.h"
 
 ABSL_FLAG(std::string, dataset, "fashion-mnist",
           "'fashion-mnist' (/usr/share/datasets/fashion-mnist) or a folder with the four "
@@ -431,7 +431,7 @@ int Run(Ranks& ranks) {
                      "\"evals_per_epoch\":%d,\"seconds_to_target\":%s,\"gflops\":%.1f,\"gemm_peak_"
                      "gflops\":%.1f,"
                      "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
-                     "\"contaminated\":%s,\"machine\":\"%s\",\"ranks\":%d,"
+                     "\"contaminated\":%s,\"machine\":\"%s\",\"blas_kernels\":\"%s\",\"ranks\":%d,"
                      "\"threads_per_rank\":%d%s}",
                      method, eval_split, absl::GetFlag(FLAGS_model), epochs_done,
                      resolved.batch_size(), threads, absl::GetFlag(FLAGS_seed), train_samples,
@@ -439,19 +439,22 @@ int Run(Ranks& ranks) {
                      absl::GetFlag(FLAGS_target_accuracy), absl::GetFlag(FLAGS_evals_per_epoch),
                      seconds_to_target < 0 ? "null" : absl::StrFormat("%.2f", seconds_to_target),
                      achieved, peak_gflops, achieved / peak_gflops, other_load,
-                     contaminated ? "true" : "false", MachineDescription(), ranks.size(), threads,
+                     contaminated ? "true" : "false", MachineDescription(), OpenBlasCoreName(),
+                     ranks.size(), threads,
                      AllReduceJson(ranks, run_stats, run_max_allreduce_seconds,
                                    batches_per_epoch * std::max(epochs_done, 1)))
               << std::endl;
   } else {
-    std::cout << absl::StrFormat(
-                     "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
-                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe, %d ranks x %d "
-                     "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
-                     method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
-                     100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
-                     ranks.size(), threads, run_stats.seconds, 100 * other_load, contaminated ? " (CONTAMINATED: busy machine)" : "")
-              << std::endl;
+    std::cout
+        << absl::StrFormat(
+               "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
+               "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe (OpenBLAS %s), %d ranks x %d "
+               "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
+               method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
+               100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
+               OpenBlasCoreName(), ranks.size(), threads, run_stats.seconds, 100 * other_load,
+               contaminated ? " (CONTAMINATED: busy machine)" : "")
+        << std::endl;
   }
   return 0;
 }

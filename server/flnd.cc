@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "core/allocator_settings.h"
 #include "server/logging.h"
+#include "third_party/openblas_kernel.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to listen on; port 0 picks one");
 ABSL_FLAG(std::string, data_dir, "./fln_data",
@@ -118,7 +119,8 @@ int FlndMain(int argc, char** argv, const std::function<void(FlnServer::Options*
   std::printf("flnd listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
   Log(absl::StrCat("data_dir ", options.data_dir, ", max_jobs ", options.max_jobs,
-                   ", threads_per_job ", options.threads_per_job));
+                   ", threads_per_job ", options.threads_per_job, ", OpenBLAS kernels ",
+                   OpenBlasCoreName()));
 
   std::thread signal_thread([&signals, s = server->get()] {
     int received = 0;
