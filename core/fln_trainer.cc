@@ -1,5 +1,6 @@
 #include "core/fln_trainer.h"
 
+#include <chrono>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +8,10 @@
 
 namespace fln {
 namespace {
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // Layer indices of a sweep over [first, last] in the given order.
 std::vector<int> SweepLayers(int first, int last, v1::SweepOrder order) {
@@ -118,6 +123,7 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   const bool last = l == hidden;
   // Block (a) for hidden X_l, (b) for X_L; U = pre_[l - 1] is current. The
   // weights are F's, so the block is F restricted to X_l.
+  const auto start = std::chrono::steady_clock::now();
   const float downstream_weight = last ? hyper_.loss_weight() : hyper_.constraint_weight(l);
   XBlock block(pre_[l - 1], hyper_.constraint_weight(l - 1), net_->layer(l),
                last ? one_hot : x_[l + 1], downstream_weight,
@@ -127,6 +133,7 @@ void FlnTrainer::SolveXBlock(int l, const Matrix& one_hot) {
   event.samples = static_cast<int>(x_[0].cols());
   event.result = SolveBlock(block, ToSolverSettings(options_.x_solver()), &x_[l], &pre_[l],
                             /*p_is_current=*/true);
+  event.seconds = SecondsSince(start);
   if (block_observer_) block_observer_(event);
 }
 
@@ -154,6 +161,7 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_i
       options_.w_solver().solver() == v1::GRAM_PRECONDITIONED ? WStep::kGram : WStep::kLipschitz;
   // A convolution's W-block is a dense one over its im2col windows; its
   // target and pre-activations are viewed per window in place.
+  const auto start = std::chrono::steady_clock::now();
   Layer& layer = net_->mutable_layer(l);
   const int samples = static_cast<int>(x_[0].cols());
   Matrix features_storage;
@@ -175,6 +183,7 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_i
   UnpackAffine(z, &layer);
   layer.ToSamples(samples, pre);
   if (!last) layer.ToSamples(samples, &x_[l + 1]);
+  event.seconds = SecondsSince(start);
   if (block_observer_) block_observer_(event);
 }
 

@@ -38,6 +38,9 @@ struct BlockEvent {
   int layer = 0;    // X_layer or W_layer
   int samples = 0;  // this participant's share of the batch size m
   BlockSolveResult result;
+  // Wall time of the block: setting it up (a W-block's im2col features and
+  // Gram factor, an X-block's Lipschitz constant) and solving it.
+  double seconds = 0;
 };
 
 class FlnTrainer final : public BatchTrainer {

@@ -80,6 +80,7 @@ TEST(FlnTrainerTest, NoBlockSolveIncreasesTheRelaxedObjective) {
       int blocks = 0;
       trainer.set_block_observer([&](const BlockEvent& event) {
         EXPECT_LE(event.result.final_objective, event.result.initial_objective);
+        EXPECT_GT(event.seconds, 0.0) << "each block reports its own wall time";
         const double f = EvaluateLiftedObjective(net, trainer.lifted(), one_hot,
                                                  trainer.hyperparameters(), anchor)
                              .total;
