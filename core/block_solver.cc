@@ -70,27 +70,37 @@ BlockSolveResult SolveWhole(const BlockProblem& problem, const BlockSolverSettin
   const Eigen::Index groups = GroupCount(axis, x);
   Vector t = Vector::Ones(groups);         // FISTA sequence per group
   Vector momentum = Vector::Zero(groups);  // extrapolation coefficient
-  Matrix y = x, py = px;
+  // The extrapolated point; while every momentum is 0 it is x itself, and is
+  // not copied (a conv W-block's A(x) is the whole batch's pre-activations).
+  Matrix y, py;
+  bool y_is_x = true;
   Matrix grad, z, pz;
   Vector fz;
 
   for (int it = 0; it < settings.max_iterations; ++it) {
-    problem.Gradient(y, py, &grad);
-    problem.Step(y, grad, &z);
+    problem.Gradient(y_is_x ? x : y, y_is_x ? px : py, &grad);
+    problem.Step(y_is_x ? x : y, grad, &z);
     problem.Map(z, &pz);
     problem.GroupObjectives(z, pz, &fz);
     ++result.iterations;
 
     const bool stepped_from_x = momentum.isZero();
-    bool any_accepted = false;
+    Eigen::Index accepted = 0;
+    for (Eigen::Index g = 0; g < groups; ++g) accepted += fz(g) <= fx(g) ? 1 : 0;
+    // Accepted groups: x takes z's group and z keeps the previous x for the
+    // extrapolation below; whole matrices swap in O(1) when all are accepted
+    // (a row swap of a wide W-block strides through the whole matrix).
+    if (accepted == groups) {
+      x.swap(z);
+      px.swap(pz);
+    }
     for (Eigen::Index g = 0; g < groups; ++g) {
       if (fz(g) <= fx(g)) {
-        // Accept: x takes z's group and z keeps the previous x for the
-        // extrapolation below.
-        SwapGroup(axis, g, &x, &z);
-        SwapGroup(axis, g, &px, &pz);
+        if (accepted < groups) {
+          SwapGroup(axis, g, &x, &z);
+          SwapGroup(axis, g, &px, &pz);
+        }
         fx(g) = fz(g);
-        any_accepted = true;
         if (settings.accelerate) {
           const float t_next = 0.5f * (1.0f + std::sqrt(1.0f + 4.0f * t(g) * t(g)));
           momentum(g) = (t(g) - 1.0f) / t_next;
@@ -107,13 +117,16 @@ BlockSolveResult SolveWhole(const BlockProblem& problem, const BlockSolverSettin
     objective = new_objective;
     // A plain step from x that no group accepts: no progress is possible at
     // float precision.
-    if (!any_accepted && stepped_from_x) break;
+    if (accepted == 0 && stepped_from_x) break;
     if (settings.tolerance > 0 && decrease <= settings.tolerance * std::abs(objective)) break;
     if (it + 1 == settings.max_iterations) break;
 
     // y = x + momentum (x - x_previous); rejected groups have momentum 0.
-    Extrapolate(axis, momentum, x, z, &y);
-    Extrapolate(axis, momentum, px, pz, &py);
+    y_is_x = momentum.isZero();
+    if (!y_is_x) {
+      Extrapolate(axis, momentum, x, z, &y);
+      Extrapolate(axis, momentum, px, pz, &py);
+    }
   }
   result.final_objective = objective;
   *z_io = std::move(x);
