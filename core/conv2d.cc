@@ -1,12 +1,13 @@
 #include "core/conv2d.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <vector>
+
+#include "core/symmetric_matrix.h"
 
 namespace fln {
 
@@ -426,35 +427,87 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
   });
 }
 
+namespace {
+
+// Sums body(first, n, &scratch, &partial) over consecutive chunks of
+// ChunkSamples(g) samples, in parallel over chunks: each chunk adds into its
+// own partial (zero at first), and the partials are added in chunk order, so
+// the result does not depend on the thread count. `Scratch` is per-thread
+// state built from g (a patch buffer, or DirectPlanes).
+template <typename Scratch, typename Body>
+Matrix SumOverSampleChunks(const Conv2dGeometry& g, int samples, Eigen::Index rows,
+                           Eigen::Index cols, Body body) {
+  const int chunk = ChunkSamples(g);
+  const int chunks = (samples + chunk - 1) / chunk;
+  std::vector<Matrix> partial(std::max(chunks, 1), Matrix::Zero(rows, cols));
+#pragma omp parallel
+  {
+    Scratch scratch(g);
+#pragma omp for schedule(static)
+    for (int c = 0; c < chunks; ++c) {
+      const int first = c * chunk;
+      body(first, std::min(chunk, samples - first), &scratch, &partial[c]);
+    }
+  }
+  for (int c = 1; c < chunks; ++c) partial[0] += partial[c];
+  return std::move(partial[0]);
+}
+
+// Per-thread scratch of the im2col paths: one chunk's patch matrix.
+struct PatchBuffer {
+  explicit PatchBuffer(const Conv2dGeometry&) {}
+  Matrix patches;
+};
+
+}  // namespace
+
 void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Matrix& out_grad,
                           Matrix* weight_grad) {
   const int samples = static_cast<int>(input.cols());
   assert(out_grad.size() == static_cast<Eigen::Index>(g.output_size()) * samples);
-  // One partial sum per thread, added in thread order afterwards.
-  std::vector<Matrix> partial(omp_get_max_threads(), Matrix::Zero(g.filters, g.patch_size()));
   if (IsDirect(g)) {
-#pragma omp parallel
-    {
-      DirectPlanes planes(g);
-      Matrix& mine = partial[omp_get_thread_num()];
-#pragma omp for schedule(static)
-      for (int j = 0; j < samples; ++j) {
-        planes.Load(input.col(j).data());
-        planes.AddKernelGradient(out_grad.data() + static_cast<Eigen::Index>(j) * g.output_size(),
-                                 &mine);
-      }
-    }
-  } else {
-    ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
-      Im2ColChunk(g, input, first, n, patches);
-      const Eigen::Map<const Matrix> per_position(
-          out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
-          patches->cols());
-      partial[omp_get_thread_num()].noalias() += per_position * patches->transpose();
-    });
+    *weight_grad = SumOverSampleChunks<DirectPlanes>(
+        g, samples, g.filters, g.patch_size(),
+        [&](int first, int n, DirectPlanes* planes, Matrix* partial) {
+          for (int j = first; j < first + n; ++j) {
+            planes->Load(input.col(j).data());
+            planes->AddKernelGradient(
+                out_grad.data() + static_cast<Eigen::Index>(j) * g.output_size(), partial);
+          }
+        });
+    return;
   }
-  *weight_grad = std::move(partial[0]);
-  for (size_t t = 1; t < partial.size(); ++t) *weight_grad += partial[t];
+  *weight_grad = SumOverSampleChunks<PatchBuffer>(
+      g, samples, g.filters, g.patch_size(),
+      [&](int first, int n, PatchBuffer* buffer, Matrix* partial) {
+        Im2ColChunk(g, input, first, n, &buffer->patches);
+        const Eigen::Map<const Matrix> per_position(
+            out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
+            buffer->patches.cols());
+        partial->noalias() += per_position * buffer->patches.transpose();
+      });
+}
+
+void Conv2dPatchGram(const Conv2dGeometry& g, const Matrix& input, Matrix* gram, Vector* sums) {
+  const int samples = static_cast<int>(input.cols());
+  const Eigen::Index patch = g.patch_size();
+  // Column `patch` of each partial holds the chunk's window sums.
+  const Matrix both = SumOverSampleChunks<PatchBuffer>(
+      g, samples, patch, patch + 1, [&](int first, int n, PatchBuffer* buffer, Matrix* partial) {
+        Im2ColChunk(g, input, first, n, &buffer->patches);
+        const Matrix& patches = buffer->patches;
+        AddToLowerGram(patches, partial->leftCols(patch));
+        // 16 windows at a time as one tall column (Eigen's rowwise sum adds
+        // a few floats at a time).
+        const Eigen::Index blocks = patches.cols() / 16;
+        const Vector tall =
+            Eigen::Map<const Matrix>(patches.data(), patch * 16, blocks).rowwise().sum();
+        partial->col(patch) += Eigen::Map<const Matrix>(tall.data(), patch, 16).rowwise().sum() +
+                               patches.rightCols(patches.cols() - blocks * 16).rowwise().sum();
+      });
+  *gram = both.leftCols(patch);
+  MirrorLowerTriangle(gram);
+  *sums = both.col(patch);
 }
 
 // Both pooling loops walk raw HWC rows: Eigen segments of `channels` floats

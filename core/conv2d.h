@@ -69,10 +69,17 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
 // weight_grad = out_grad * Im2Col(input)^T, with out_grad seen per position
 // (filters x m * P); out_grad may be given in that shape or in its
 // (output_size x m) batch form, which is the same memory.
-// Computed chunk by chunk without the batch's whole patch matrix; the sum
-// over chunks is in a fixed order for a given OpenMP thread count.
+// Computed chunk by chunk without the batch's whole patch matrix; each chunk
+// of samples has its own partial sum, added in chunk order, so the result
+// does not depend on the thread count.
 void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Matrix& out_grad,
                           Matrix* weight_grad);
+
+// The Gram matrix and the sums of every im2col window of the batch:
+// gram = P P^T (patch_size x patch_size) and sums = P 1, P = Im2Col(g,
+// input), chunk by chunk without P and summed like Conv2dKernelGradient.
+// A convolution's W-block needs them (fln_blocks.h).
+void Conv2dPatchGram(const Conv2dGeometry& g, const Matrix& input, Matrix* gram, Vector* sums);
 
 // 2x2 average pooling with stride 2 of (channels x height x width) HWC maps.
 // An odd last row or column is dropped, as in PyTorch's AvgPool2d(2).

@@ -1,5 +1,7 @@
 #include "core/conv2d.h"
 
+#include <omp.h>
+
 #include "core/rng.h"
 #include "gtest/gtest.h"
 
@@ -109,6 +111,46 @@ TEST(Conv2dTest, KernelGradientIsOutGradTimesPatchesTransposed) {
     ASSERT_EQ(got.rows(), g.filters);
     ASSERT_EQ(got.cols(), g.patch_size());
     EXPECT_TRUE(got.isApprox(expected, 1e-4f)) << "kernel " << g.kernel << " stride " << g.stride;
+  }
+}
+
+TEST(Conv2dTest, PatchGramIsPatchesTimesTheirTranspose) {
+  Rng rng(5);
+  for (const Conv2dGeometry& g : Geometries()) {
+    const int samples = 300;  // several chunks
+    const Matrix x = RandomMatrix(g.input_size(), samples, &rng);
+    Matrix patches;
+    Im2Col(g, x, &patches);
+    const Matrix expected_gram = patches * patches.transpose();
+    const Vector expected_sums = patches.rowwise().sum();
+    Matrix gram;
+    Vector sums;
+    Conv2dPatchGram(g, x, &gram, &sums);
+    EXPECT_TRUE(gram.isApprox(expected_gram, 1e-4f)) << "kernel " << g.kernel;
+    EXPECT_TRUE(sums.isApprox(expected_sums, 1e-4f)) << "kernel " << g.kernel;
+  }
+}
+
+// FLN's conv W-block sums over every window of the batch with these: its
+// result must not depend on how many threads share the chunks.
+TEST(Conv2dTest, WindowSumsDoNotDependOnTheThreadCount) {
+  Rng rng(6);
+  for (const Conv2dGeometry& g : Geometries()) {
+    const int samples = 200;
+    const Matrix x = RandomMatrix(g.input_size(), samples, &rng);
+    const Matrix out_grad = RandomMatrix(g.output_size(), samples, &rng);
+    Matrix gradient[3], gram[3];
+    Vector sums[3];
+    for (int threads = 1; threads <= 3; ++threads) {
+      omp_set_num_threads(threads);
+      Conv2dKernelGradient(g, x, out_grad, &gradient[threads - 1]);
+      Conv2dPatchGram(g, x, &gram[threads - 1], &sums[threads - 1]);
+    }
+    for (int t = 1; t < 3; ++t) {
+      EXPECT_EQ(gradient[t], gradient[0]) << "kernel " << g.kernel << ", " << t + 1 << " threads";
+      EXPECT_EQ(gram[t], gram[0]) << "kernel " << g.kernel << ", " << t + 1 << " threads";
+      EXPECT_EQ(sums[t], sums[0]) << "kernel " << g.kernel << ", " << t + 1 << " threads";
+    }
   }
 }
 

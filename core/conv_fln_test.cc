@@ -128,12 +128,12 @@ TEST_F(ConvFlnTest, ConvWBlockGradientMatchesFiniteDifferences) {
   Rng rng(9);
   const Layer& conv = net_->layer(1);  // pooled 2@2x2 -> 3@2x2 (same)
   Matrix storage;
-  const Matrix features = conv.Features(x[1], &storage);
-  const Matrix target = RandomMatrix(3, features.cols(), 0.0f, 1.0f, &rng);
+  const Matrix& pooled = conv.PooledInput(x[1], &storage);
+  const Matrix target = RandomMatrix(3, 7 * conv.positions(), 0.0f, 1.0f, &rng);
   Layer anchor = conv;
   anchor.weight.array() += 0.05f;
   LocalCollective collective;
-  WBlock block(features, target, DataTerm::kFenchelRelu, 2.0f, anchor, 1.0f, 0.3f, WStep::kGram,
+  WBlock block(pooled, target, DataTerm::kFenchelRelu, 2.0f, anchor, 1.0f, 0.3f, WStep::kGram,
                &collective);
   Matrix z, p;
   for (float shift = 0.0f; shift < 2.0f; shift += 0.05f) {
@@ -144,6 +144,47 @@ TEST_F(ConvFlnTest, ConvWBlockGradientMatchesFiniteDifferences) {
   }
   ASSERT_TRUE((p.array().abs() >= 0.01f).all()) << "no kink-free test point";
   ExpectGradient(block, z, 1e-3f);
+}
+
+// The conv W-block never forms the im2col windows F of the batch: it maps
+// with the convolution and sums its Gram matrix and gradient chunk by chunk.
+// It must be the dense W-block on the explicit F, step for step.
+TEST_F(ConvFlnTest, ConvWBlockIsTheDenseBlockOnItsWindows) {
+  std::vector<Matrix> x;
+  Matrix logits;
+  net_->Forward(inputs_, &x, &logits);
+  Rng rng(10);
+  const Layer& conv = net_->layer(1);
+  Matrix pooled_storage, features_storage;
+  const Matrix& pooled = conv.PooledInput(x[1], &pooled_storage);
+  const Matrix& features = conv.Features(x[1], &features_storage);
+  const Matrix target = RandomMatrix(3, features.cols(), 0.0f, 1.0f, &rng);
+  Layer anchor = conv;
+  anchor.weight.array() += 0.05f;
+  Layer dense_anchor = anchor;
+  dense_anchor.conv = false;
+  LocalCollective collective;
+  const WBlock windows(pooled, target, DataTerm::kFenchelRelu, 2.0f, anchor, 1.0f, 0.3f,
+                       WStep::kGram, &collective);
+  const WBlock explicit_f(features, target, DataTerm::kFenchelRelu, 2.0f, dense_anchor, 1.0f, 0.3f,
+                          WStep::kGram, &collective);
+  const Matrix z = PackAffine(conv);
+  Matrix p_windows, p_explicit, grad_windows, grad_explicit, step_windows, step_explicit;
+  windows.Map(z, &p_windows);
+  explicit_f.Map(z, &p_explicit);
+  EXPECT_TRUE(p_windows.isApprox(p_explicit, 1e-5f));
+  Vector f_windows, f_explicit;
+  windows.GroupObjectives(z, p_windows, &f_windows);
+  explicit_f.GroupObjectives(z, p_explicit, &f_explicit);
+  EXPECT_TRUE(f_windows.isApprox(f_explicit, 1e-5f));
+  windows.Gradient(z, p_windows, &grad_windows);
+  explicit_f.Gradient(z, p_explicit, &grad_explicit);
+  EXPECT_TRUE(grad_windows.isApprox(grad_explicit, 1e-5f));
+  // The Gram-preconditioned step uses the Gram matrix of [F; 1].
+  windows.Step(z, grad_windows, &step_windows);
+  explicit_f.Step(z, grad_explicit, &step_explicit);
+  EXPECT_TRUE(step_windows.isApprox(step_explicit, 1e-4f));
+  EXPECT_FALSE(step_windows.isApprox(z, 1e-4f)) << "the step moved";
 }
 
 TEST_F(ConvFlnTest, BackpropGradientsMatchFiniteDifferences) {
@@ -289,9 +330,9 @@ TEST_F(ConvFlnTest, FeedForwardWSweepFitsTheOutputOnTheNewNetworksFeatures) {
   net_->Forward(inputs_, &x, &logits);
   const int out = net_->num_hidden();
   Matrix storage, pre;
-  const Matrix& features = net_->layer(out).Features(x[out], &storage);
+  const Matrix& pooled = net_->layer(out).PooledInput(x[out], &storage);
   const FlnHyperparameters& hyper = trainer.hyperparameters();
-  WBlock block(features, one_hot_, DataTerm::kSoftmaxCrossEntropy, hyper.loss_weight(),
+  WBlock block(pooled, one_hot_, DataTerm::kSoftmaxCrossEntropy, hyper.loss_weight(),
                anchor.layer(out), hyper.rho_d[out], hyper.rho[out], WStep::kGram, &collective);
   Matrix z = PackAffine(anchor.layer(out));
   anchor.PreActivation(out, x[out], &pre);

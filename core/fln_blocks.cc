@@ -127,21 +127,25 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
       collective_(collective),
       anchor_(PackAffine(anchor)),
       step_(step) {
-  // The Gram matrix of [X; 1^T] from X's, without building [X; 1^T] (a copy
-  // of the whole im2col matrix for a convolution):
-  //   [X X^T  X 1]
-  //   [1^T X^T  m].
-  const Eigen::Index inputs = input.rows();
+  if (anchor.conv) conv_ = anchor.geometry;
+  // The Gram matrix of [F; 1^T] from F's, without building [F; 1^T]:
+  //   [F F^T  F 1]
+  //   [1^T F^T  windows].
+  const Eigen::Index inputs = anchor.weight.cols();
   const Eigen::Index n = inputs + 1;
   Matrix input_gram;
-  GramMatrix(input, &input_gram);
+  Vector input_sums;
+  if (conv_) {
+    Conv2dPatchGram(*conv_, input, &input_gram, &input_sums);
+  } else {
+    GramMatrix(input, &input_gram);
+    RowSums(input, &input_sums);
+  }
   Matrix gram(n, n);
   gram.topLeftCorner(inputs, inputs) = input_gram;
-  Vector input_sums;
-  RowSums(input, &input_sums);
   gram.col(inputs).head(inputs) = input_sums;
   gram.row(inputs).head(inputs) = gram.col(inputs).head(inputs).transpose();
-  gram(inputs, inputs) = static_cast<float>(input.cols());
+  gram(inputs, inputs) = static_cast<float>(target.cols());
   collective_->AllReduceSum(&gram);
   const float curvature = data_weight_ * CurvatureBound(data_term_);
   if (step_ == WStep::kGram) {
@@ -161,7 +165,13 @@ WBlock::WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, fl
 }
 
 void WBlock::Map(const Matrix& z, Matrix* p) const {
-  const Eigen::Index inputs = input_.rows();
+  const Eigen::Index inputs = z.cols() - 1;
+  if (conv_) {
+    // The convolution itself (conv2d.h), then its output viewed per window.
+    Conv2dForward(*conv_, z.leftCols(inputs), z.col(inputs), input_, p);
+    ReshapeInPlace(conv_->filters, p->size() / conv_->filters, p);
+    return;
+  }
   p->noalias() = z.leftCols(inputs) * input_;
   p->colwise() += z.col(inputs);
 }
@@ -186,9 +196,15 @@ void WBlock::GroupObjectives(const Matrix& z, const Matrix& p, Vector* values) c
 void WBlock::Gradient(const Matrix& z, const Matrix& p, Matrix* grad) const {
   Matrix residual;
   DataTermResidual(data_term_, p, target_, &residual);
-  const Eigen::Index inputs = input_.rows();
+  const Eigen::Index inputs = z.cols() - 1;
   grad->resize(z.rows(), z.cols());
-  MultiplyByTransposeInto(residual, input_, grad->leftCols(inputs));
+  if (conv_) {
+    Matrix weight_grad;
+    Conv2dKernelGradient(*conv_, input_, residual, &weight_grad);
+    grad->leftCols(inputs) = weight_grad;
+  } else {
+    MultiplyByTransposeInto(residual, input_, grad->leftCols(inputs));
+  }
   Vector bias_grad;
   RowSums(residual, &bias_grad);
   grad->col(inputs) = bias_grad;

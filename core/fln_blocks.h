@@ -15,8 +15,11 @@
 //
 //   WBlock  (c)/(d): min over Z = [W_l b_l] of
 //        data term at Z [F; 1] + rho_d ||Z - Z^prev||^2 + rho ||W_l||^2,
-//     where F = Layer::Features(X_l) (X_l itself, or its im2col patches for a
-//     convolution, whose "samples" are then the m * positions windows),
+//     where F = X_l (after the layer's pooling) for a dense layer, or its
+//     im2col windows for a convolution, whose "samples" are then the
+//     m * positions windows (never formed for the whole batch: the block
+//     maps with the convolution and sums its Gram matrix and gradient chunk
+//     by chunk, conv2d.h),
 //     with data term w_l lambda_l * B(., X_{l+1}) for a hidden layer (c,
 //     separable over neurons/rows) or w_L * CE(Y, .) for the output layer
 //     (d, one group). The trainer passes F's weights (fenchel.h), so every
@@ -28,8 +31,11 @@
 #ifndef FLN_CORE_FLN_BLOCKS_H_
 #define FLN_CORE_FLN_BLOCKS_H_
 
+#include <optional>
+
 #include "core/block_solver.h"
 #include "core/collective.h"
+#include "core/conv2d.h"
 #include "core/matrix.h"
 #include "core/network.h"
 
@@ -79,9 +85,10 @@ enum class WStep { kLipschitz, kGram };
 
 class WBlock final : public BlockProblem {
  public:
-  // input: F (n_in x samples); target: X_{l+1} in positions layout or
-  // one-hot Y (n_out x samples);
-  // anchor: W^prev, b^prev. input and target must outlive the block.
+  // input: X_l after the layer's pooling (Layer::PooledInput); target:
+  // X_{l+1} in positions layout (Layer::ToPositions) or one-hot Y; anchor:
+  // W^prev, b^prev, and the layer's structure (dense or convolution).
+  // input and target must outlive the block.
   WBlock(const Matrix& input, const Matrix& target, DataTerm data_term, float data_weight,
          const Layer& anchor, float rho_d, float rho, WStep step, Collective* collective);
 
@@ -94,7 +101,8 @@ class WBlock final : public BlockProblem {
   void Step(const Matrix& y, const Matrix& grad, Matrix* z) const override;
 
  private:
-  const Matrix& input_;   // F; the bias row of [F; 1^T] is implicit
+  const Matrix& input_;                 // pooled X_l; the bias row of [F; 1^T] is implicit
+  std::optional<Conv2dGeometry> conv_;  // set for a convolution's block
   const Matrix& target_;
   const DataTerm data_term_;
   const float data_weight_;

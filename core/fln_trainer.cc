@@ -159,17 +159,18 @@ void FlnTrainer::SolveWBlock(int l, const Matrix& input, Matrix* pre, bool pre_i
   // Block (c) for hidden W_l, (d) for the softmax layer W_L.
   const WStep step =
       options_.w_solver().solver() == v1::GRAM_PRECONDITIONED ? WStep::kGram : WStep::kLipschitz;
-  // A convolution's W-block is a dense one over its im2col windows; its
-  // target and pre-activations are viewed per window in place.
+  // A convolution's W-block is a dense one over its im2col windows, which it
+  // never forms for the whole batch; its target and pre-activations are
+  // viewed per window in place.
   const auto start = std::chrono::steady_clock::now();
   Layer& layer = net_->mutable_layer(l);
   const int samples = static_cast<int>(x_[0].cols());
-  Matrix features_storage;
-  const Matrix& features = layer.Features(input, &features_storage);
+  Matrix pooled_storage;
+  const Matrix& pooled = layer.PooledInput(input, &pooled_storage);
   if (!last) layer.ToPositions(&x_[l + 1]);
-  // Otherwise the solver maps the features it already has (no second im2col).
+  // Otherwise the solver computes *pre.
   if (pre_is_current) layer.ToPositions(pre);
-  WBlock block(features, last ? one_hot : x_[l + 1],
+  WBlock block(pooled, last ? one_hot : x_[l + 1],
                last ? DataTerm::kSoftmaxCrossEntropy : DataTerm::kFenchelRelu,
                last ? hyper_.loss_weight() : hyper_.constraint_weight(l), anchor.layer(l),
                hyper_.rho_d[l], hyper_.rho[l], step, collective_);

@@ -17,6 +17,10 @@ const Matrix& Pooled(const Layer& layer, const Matrix& in, Matrix* storage) {
 
 }  // namespace
 
+const Matrix& Layer::PooledInput(const Matrix& in, Matrix* storage) const {
+  return Pooled(*this, in, storage);
+}
+
 const Matrix& Layer::Features(const Matrix& in, Matrix* storage) const {
   if (!conv) return Pooled(*this, in, storage);
   Matrix pooled;

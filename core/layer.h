@@ -48,9 +48,13 @@ struct Layer {
   // in_grad = A^T(pre_grad) without the bias: the transposed convolution,
   // then the transposed pooling.
   void Transpose(const Matrix& pre_grad, Matrix* in_grad) const;
-  // F(in): the matrix W multiplies (dense: inputs x m; conv: patch x m*P).
-  // Returns `in` itself for a dense layer without pooling (no copy on the
-  // hot path), else *storage filled with the result.
+  // The input after the layer's 2x2 pooling: `in` itself if it does not
+  // pool (no copy on the hot path), else *storage filled with it.
+  const Matrix& PooledInput(const Matrix& in, Matrix* storage) const;
+  // F(in): the matrix W multiplies (dense: the pooled input, inputs x m;
+  // conv: its im2col patches, patch x m*P), returned like PooledInput.
+  // Training never forms a convolution's F for a whole batch (the W-block
+  // works on windows chunk by chunk); tests use it as the reference.
   const Matrix& Features(const Matrix& in, Matrix* storage) const;
   // grad = pre_grad * F(in)^T, the gradient of <pre_grad, W F(in)> in W,
   // with pre_grad per position (ToPositions). For a convolution F(in) is

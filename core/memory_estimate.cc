@@ -23,10 +23,14 @@ int64_t Positions(const LayerPlan& layer) {
                     : 1;
 }
 
-// Floats of one layer's per-sample activations and im2col features.
+// Floats of one layer's per-sample activations, im2col features, and input
+// after its pooling.
 int64_t ActivationFloats(const LayerPlan& layer) { return layer.output_size; }
 int64_t FeatureFloats(const LayerPlan& layer) {
   return static_cast<int64_t>(layer.weight_cols) * Positions(layer);
+}
+int64_t PooledInputFloats(const LayerPlan& layer) {
+  return layer.conv ? layer.geometry.input_size() : layer.weight_cols;
 }
 
 }  // namespace
@@ -46,12 +50,13 @@ TrainingMemoryEstimate EstimateTrainingMemory(const std::vector<LayerPlan>& plan
   for (const LayerPlan& layer : plan) {
     const int64_t weights = static_cast<int64_t>(layer.weight_rows) * (layer.weight_cols + 1);
     activations += ActivationFloats(layer);
-    // A W-block: solver buffers over the batch, the features, the Gram
+    // A W-block: solver buffers over the batch, the pooled input (a
+    // convolution's im2col windows are never formed for the batch), the Gram
     // matrix of [F; 1] and its Cholesky factor; the X-block before it is
     // smaller.
     const int64_t gram = static_cast<int64_t>(layer.weight_cols + 1) * (layer.weight_cols + 1);
     const int64_t block = kSolverCopies * (ActivationFloats(layer) * batch + weights) +
-                          FeatureFloats(layer) * batch + 3 * gram;
+                          PooledInputFloats(layer) * batch + 3 * gram;
     largest_block = std::max(largest_block, block);
     largest_evaluation = std::max(largest_evaluation, FeatureFloats(layer) * kEvaluationChunk);
   }

@@ -36,13 +36,14 @@ TEST(MemoryEstimateTest, AHugeLiftedLayerNeedsHundredsOfGigabytes) {
   EXPECT_GT(estimate.activation_bytes, 8 * int64_t{65536} * 60000 * 4);
 }
 
-TEST(MemoryEstimateTest, GrowsWithTheBatchAndCountsConvolutionFeatures) {
+TEST(MemoryEstimateTest, GrowsWithTheBatchAndCountsConvolutionOutputs) {
   const std::vector<LayerPlan> lenet = Plan("lenet5");
   const int64_t small = EstimateTrainingMemory(lenet, Schedule(v1::FLN, 100), 0, 0).total();
   const int64_t large = EstimateTrainingMemory(lenet, Schedule(v1::FLN, 1000), 0, 0).total();
   EXPECT_GT(large, 4 * small);  // 10x the batch; weights and evaluation are fixed
-  // conv1's im2col features alone: 25 values x 784 positions per sample.
-  EXPECT_GT(large, int64_t{25} * 784 * 1000 * 4);
+  // conv1's W-block solver alone: 7 buffers of its 6 x 28 x 28 outputs per
+  // sample.
+  EXPECT_GT(large, int64_t{7} * 6 * 784 * 1000 * 4);
   EXPECT_GT(EstimateTrainingMemory(lenet, Schedule(v1::BACKPROP, 1000), 0, 0).total(), 0);
 }
 

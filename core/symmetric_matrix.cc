@@ -28,8 +28,18 @@ void GramMatrix(const Matrix& x, Matrix* gram) {
     gram->resize(n, n);
     syrk(0, x.cols(), 0.0f, gram->data());
   }
-  gram->triangularView<Eigen::StrictlyUpper>() = gram->transpose();
+  MirrorLowerTriangle(gram);
 }
+
+void AddToLowerGram(const Matrix& x, Eigen::Ref<Matrix> c) {
+  const int n = static_cast<int>(x.rows()), k = static_cast<int>(x.cols());
+  const int ldc = static_cast<int>(c.outerStride());
+  if (n == 0 || k == 0) return;
+  const float one = 1.0f;
+  ssyrk_("L", "N", &n, &k, &one, x.data(), &n, &one, c.data(), &ldc);
+}
+
+void MirrorLowerTriangle(Matrix* m) { m->triangularView<Eigen::StrictlyUpper>() = m->transpose(); }
 
 bool CholeskyFactorInPlace(Matrix* a) {
   const int n = static_cast<int>(a->rows());

@@ -16,6 +16,15 @@ namespace fln {
 // gram = x x^T (both triangles filled).
 void GramMatrix(const Matrix& x, Matrix* gram);
 
+// The lower triangle of c += x x^T (SYRK); the strict upper triangle is left
+// as it is. For sums of Gram matrices over chunks (conv2d.h); fill the upper
+// triangle with MirrorLowerTriangle once they are added.
+// REQUIRES: c is x.rows() x x.rows().
+void AddToLowerGram(const Matrix& x, Eigen::Ref<Matrix> c);
+
+// The strict upper triangle of the square *m = the transpose of its lower one.
+void MirrorLowerTriangle(Matrix* m);
+
 // Replaces the symmetric positive-definite `a` by its Cholesky factor L
 // (a = L L^T; L in the lower triangle, the strict upper triangle zeroed).
 // Returns false, leaving `a` unspecified, if `a` is not numerically

@@ -21,6 +21,19 @@ TEST(SymmetricMatrixTest, GramOfWideInputSplitOverChunksMatchesTheProduct) {
   EXPECT_EQ(gram, gram.transpose());
 }
 
+TEST(SymmetricMatrixTest, AddsToTheLowerTriangleOfABlockAndMirrorsIt) {
+  const Matrix x = Matrix::Random(5, 8), y = Matrix::Random(5, 3);
+  Matrix c = Matrix::Constant(5, 6, 7.0f);  // a Gram block and a column beside it
+  AddToLowerGram(x, c.leftCols(5));
+  AddToLowerGram(y, c.leftCols(5));
+  EXPECT_EQ(c(0, 4), 7.0f) << "the strict upper triangle is left alone";
+  EXPECT_TRUE(c.col(5).isConstant(7.0f)) << "the column beside the block is left alone";
+  Matrix gram = c.leftCols(5);
+  MirrorLowerTriangle(&gram);
+  const Matrix expected = x * x.transpose() + y * y.transpose() + Matrix::Constant(5, 5, 7.0f);
+  EXPECT_TRUE(gram.isApprox(expected, 1e-5f));
+}
+
 TEST(SymmetricMatrixTest, SolvesWithTheCholeskyFactor) {
   const Matrix x = Matrix::Random(6, 9);
   Matrix a = x * x.transpose();
