@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/gemm.h"
 #include "core/symmetric_matrix.h"
 
 namespace fln {
@@ -453,10 +454,12 @@ Matrix SumOverSampleChunks(const Conv2dGeometry& g, int samples, Eigen::Index ro
   return std::move(partial[0]);
 }
 
-// Per-thread scratch of the im2col paths: one chunk's patch matrix.
+// Per-thread scratch of the im2col paths: one chunk's patch matrix and its
+// row sums.
 struct PatchBuffer {
   explicit PatchBuffer(const Conv2dGeometry&) {}
   Matrix patches;
+  Vector sums;
 };
 
 }  // namespace
@@ -497,13 +500,8 @@ void Conv2dPatchGram(const Conv2dGeometry& g, const Matrix& input, Matrix* gram,
         Im2ColChunk(g, input, first, n, &buffer->patches);
         const Matrix& patches = buffer->patches;
         AddToLowerGram(patches, partial->leftCols(patch));
-        // 16 windows at a time as one tall column (Eigen's rowwise sum adds
-        // a few floats at a time).
-        const Eigen::Index blocks = patches.cols() / 16;
-        const Vector tall =
-            Eigen::Map<const Matrix>(patches.data(), patch * 16, blocks).rowwise().sum();
-        partial->col(patch) += Eigen::Map<const Matrix>(tall.data(), patch, 16).rowwise().sum() +
-                               patches.rightCols(patches.cols() - blocks * 16).rowwise().sum();
+        RowSums(patches, &buffer->sums);
+        partial->col(patch) += buffer->sums;
       });
   *gram = both.leftCols(patch);
   MirrorLowerTriangle(gram);
