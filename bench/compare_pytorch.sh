@@ -7,7 +7,9 @@
 #
 # Both sides evaluate the test set at epoch ends (EVALS > 1: also after every
 # (batches / EVALS)-th batch), and time to target counts training seconds
-# only (evaluation excluded) up to the first evaluation at or above TARGET.
+# only (evaluation excluded) up to the first evaluation at or above TARGET
+# (seconds_to_target) and up to the one from which every later evaluation of
+# the run is at or above it (seconds_to_stay_at_target).
 # Rows: fln FLN (default schedule; LeNet-5 with examples/fln_lenet5.textproto),
 # fln backprop (Adam, lr 1e-3, batch 128) and PyTorch (the same Adam
 # schedule, bench/pytorch_bench.py). Installs Debian's python3-torch and the
