@@ -192,6 +192,11 @@ absl::StatusOr<v1::Schedule> BuildSchedule() {
   return schedule;
 }
 
+// A time in seconds for JSON, or null when negative (not reached).
+std::string SecondsOrNull(double seconds) {
+  return seconds < 0 ? "null" : absl::StrFormat("%.2f", seconds);
+}
+
 std::string JsonList(const std::vector<double>& values) {
   return absl::StrCat("[", absl::StrJoin(values, ",", [](std::string* out, double v) {
                         absl::StrAppend(out, absl::StrFormat("%.6g", v));
@@ -449,9 +454,8 @@ int Run(Ranks& ranks) {
                      resolved.batch_size(), threads, absl::GetFlag(FLAGS_seed), train_samples,
                      last_seconds, seconds_per_epoch, last_accuracy, best_accuracy,
                      absl::GetFlag(FLAGS_target_accuracy), absl::GetFlag(FLAGS_evals_per_epoch),
-                     seconds_to_target < 0 ? "null" : absl::StrFormat("%.2f", seconds_to_target),
-                     seconds_to_stay < 0 ? "null" : absl::StrFormat("%.2f", seconds_to_stay),
-                     achieved, peak_gflops, achieved / peak_gflops, other_load,
+                     SecondsOrNull(seconds_to_target), SecondsOrNull(seconds_to_stay), achieved,
+                     peak_gflops, achieved / peak_gflops, other_load,
                      contaminated ? "true" : "false", MachineDescription(), OpenBlasCoreName(),
                      ranks.size(), threads,
                      AllReduceJson(ranks, run_stats, run_max_allreduce_seconds,

@@ -47,19 +47,24 @@ bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen:
   return columns >= 8 * ChunkColumns(input_rows) && rows * cols * 8 <= columns * input_rows;
 }
 
+Matrix SumOfChunks(Eigen::Index chunks, Eigen::Index rows, Eigen::Index cols,
+                   const std::function<void(Eigen::Index, Matrix*)>& accumulate) {
+  std::vector<Matrix> partial(std::max<Eigen::Index>(chunks, 1), Matrix::Zero(rows, cols));
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index c = 0; c < chunks; ++c) accumulate(c, &partial[c]);
+  for (Eigen::Index c = 1; c < chunks; ++c) partial[0] += partial[c];
+  return std::move(partial[0]);
+}
+
 Matrix SumOverColumnChunks(
     Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows, Eigen::Index cols,
     const std::function<void(Eigen::Index, Eigen::Index, Matrix*)>& accumulate) {
   const Eigen::Index chunk = ChunkColumns(input_rows);
-  const Eigen::Index chunks = (columns + chunk - 1) / chunk;
-  std::vector<Matrix> partial(chunks, Matrix::Zero(rows, cols));
-#pragma omp parallel for schedule(static)
-  for (Eigen::Index c = 0; c < chunks; ++c) {
-    const Eigen::Index first = c * chunk;
-    accumulate(first, std::min(chunk, columns - first), &partial[c]);
-  }
-  for (Eigen::Index c = 1; c < chunks; ++c) partial[0] += partial[c];
-  return std::move(partial[0]);
+  return SumOfChunks((columns + chunk - 1) / chunk, rows, cols,
+                     [&](Eigen::Index c, Matrix* partial) {
+                       const Eigen::Index first = c * chunk;
+                       accumulate(first, std::min(chunk, columns - first), partial);
+                     });
 }
 
 void RowSums(const Matrix& m, Vector* sums) {

@@ -42,11 +42,17 @@ void RowSums(const Matrix& m, Vector* sums);
 bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows,
                            Eigen::Index cols);
 
-// The sum over consecutive column chunks [first, first + count) of
-// [0, columns), in parallel: accumulate(first, count, &partial) adds one
-// chunk's term into that chunk's partial (rows x cols, zero at first), and
-// the partials are added in chunk order, so the result does not depend on
-// the thread count. Chunks hold about 128K floats of input_rows rows each.
+// The sum of `chunks` terms, in parallel: accumulate(c, &partial) adds term
+// c into its own partial (rows x cols, zero at first), and the partials are
+// added in chunk order, so the result does not depend on the thread count.
+// Zero for no chunks. The sums below, and a convolution's sums over chunks of
+// samples (conv2d.h), are built on it.
+Matrix SumOfChunks(Eigen::Index chunks, Eigen::Index rows, Eigen::Index cols,
+                   const std::function<void(Eigen::Index, Matrix*)>& accumulate);
+
+// SumOfChunks over consecutive column chunks [first, first + count) of
+// [0, columns): accumulate(first, count, &partial). Chunks hold about 128K
+// floats of input_rows rows each.
 Matrix SumOverColumnChunks(
     Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows, Eigen::Index cols,
     const std::function<void(Eigen::Index, Eigen::Index, Matrix*)>& accumulate);

@@ -11,32 +11,25 @@ void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info
 namespace fln {
 
 void GramMatrix(const Matrix& x, Matrix* gram) {
-  const int n = static_cast<int>(x.rows());
-  const float one = 1.0f;
-  // Lower triangle of x's columns [first, first + count) times their
-  // transpose, plus beta times *out.
-  auto syrk = [&](Eigen::Index first, Eigen::Index count, float beta, float* out) {
-    const int k = static_cast<int>(count);
-    ssyrk_("L", "N", &n, &k, &one, x.data() + first * n, &n, &beta, out, &n);
-  };
+  const Eigen::Index n = x.rows();
   if (WorthSplittingColumns(x.cols(), n, n, n)) {
     *gram = SumOverColumnChunks(x.cols(), n, n, n,
                                 [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
-                                  syrk(first, count, 1.0f, partial->data());
+                                  AddToLowerGram(x.middleCols(first, count), *partial);
                                 });
   } else {
-    gram->resize(n, n);
-    syrk(0, x.cols(), 0.0f, gram->data());
+    gram->setZero(n, n);
+    AddToLowerGram(x, *gram);
   }
   MirrorLowerTriangle(gram);
 }
 
-void AddToLowerGram(const Matrix& x, Eigen::Ref<Matrix> c) {
+void AddToLowerGram(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Matrix> c) {
   const int n = static_cast<int>(x.rows()), k = static_cast<int>(x.cols());
-  const int ldc = static_cast<int>(c.outerStride());
+  const int lda = static_cast<int>(x.outerStride()), ldc = static_cast<int>(c.outerStride());
   if (n == 0 || k == 0) return;
   const float one = 1.0f;
-  ssyrk_("L", "N", &n, &k, &one, x.data(), &n, &one, c.data(), &ldc);
+  ssyrk_("L", "N", &n, &k, &one, x.data(), &lda, &one, c.data(), &ldc);
 }
 
 void MirrorLowerTriangle(Matrix* m) { m->triangularView<Eigen::StrictlyUpper>() = m->transpose(); }

@@ -17,10 +17,10 @@ namespace fln {
 void GramMatrix(const Matrix& x, Matrix* gram);
 
 // The lower triangle of c += x x^T (SYRK); the strict upper triangle is left
-// as it is. For sums of Gram matrices over chunks (conv2d.h); fill the upper
-// triangle with MirrorLowerTriangle once they are added.
+// as it is. For sums of Gram matrices over chunks (GramMatrix, conv2d.h);
+// fill the upper triangle with MirrorLowerTriangle once they are added.
 // REQUIRES: c is x.rows() x x.rows().
-void AddToLowerGram(const Matrix& x, Eigen::Ref<Matrix> c);
+void AddToLowerGram(const Eigen::Ref<const Matrix>& x, Eigen::Ref<Matrix> c);
 
 // The strict upper triangle of the square *m = the transpose of its lower one.
 void MirrorLowerTriangle(Matrix* m);
