@@ -64,8 +64,8 @@ Eigen::Index XBlock::column_tile() const {
   // Each sample becomes patch_size x positions im2col values (LeNet-5's X_1:
   // 150 x 100). The convolutions inside a tile form them a few samples at a
   // time (conv2d.h), so the tile sets the per-tile overhead, not the cache
-  // footprint: 1 MB of patches (17 samples for X_1) ran X_1 in 0.40 s per
-  // 10,000 images, 256 KB in 0.46 and 64 KB in 0.80 (bench/README.md).
+  // footprint: 1 MB of patches (17 samples for X_1) ran X_1 in 0.39-0.41 s
+  // per 10,000 images, 256 KB in 0.46 and 64 KB in 0.80 (bench/README.md).
   constexpr Eigen::Index kTileFloats = 262144;
   const Eigen::Index per_sample =
       static_cast<Eigen::Index>(layer_.geometry.patch_size()) * layer_.positions();
