@@ -39,6 +39,7 @@
 #include "bench/ranks.h"
 #include "client/user_path.h"
 #include "core/allocator_settings.h"
+#include "core/gemm.h"
 #include "core/idx_reader.h"
 #include "core/model_shorthand.h"
 #include "core/network.h"
@@ -448,7 +449,8 @@ int Run(Ranks& ranks) {
                      "\"seconds_to_stay_at_target\":%s,\"gflops\":%.1f,\"gemm_peak_"
                      "gflops\":%.1f,"
                      "\"gemm_peak_fraction\":%.3f,\"other_processes_cpu_share\":%.3f,"
-                     "\"contaminated\":%s,\"machine\":\"%s\",\"blas_kernels\":\"%s\",\"ranks\":%d,"
+                     "\"contaminated\":%s,\"machine\":\"%s\",\"gemm_engine\":\"%s\","
+                     "\"blas_kernels\":\"%s\",\"ranks\":%d,"
                      "\"threads_per_rank\":%d%s}",
                      method, eval_split, absl::GetFlag(FLAGS_model), epochs_done,
                      resolved.batch_size(), threads, absl::GetFlag(FLAGS_seed), train_samples,
@@ -456,22 +458,22 @@ int Run(Ranks& ranks) {
                      absl::GetFlag(FLAGS_target_accuracy), absl::GetFlag(FLAGS_evals_per_epoch),
                      SecondsOrNull(seconds_to_target), SecondsOrNull(seconds_to_stay), achieved,
                      peak_gflops, achieved / peak_gflops, other_load,
-                     contaminated ? "true" : "false", MachineDescription(), OpenBlasCoreName(),
-                     ranks.size(), threads,
+                     contaminated ? "true" : "false", MachineDescription(), GemmEngineName(),
+                     OpenBlasCoreName(), ranks.size(), threads,
                      AllReduceJson(ranks, run_stats, run_max_allreduce_seconds,
                                    batches_per_epoch * std::max(epochs_done, 1)))
               << std::endl;
   } else {
-    std::cout
-        << absl::StrFormat(
-               "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
-               "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe (OpenBLAS %s), %d ranks x %d "
-               "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
-               method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
-               100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
-               OpenBlasCoreName(), ranks.size(), threads, run_stats.seconds, 100 * other_load,
-               contaminated ? " (CONTAMINATED: busy machine)" : "")
-        << std::endl;
+    std::cout << absl::StrFormat(
+                     "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
+                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe (%s; OpenBLAS %s), %d "
+                     "ranks x %d "
+                     "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
+                     method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
+                     100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
+                     GemmEngineName(), OpenBlasCoreName(), ranks.size(), threads, run_stats.seconds,
+                     100 * other_load, contaminated ? " (CONTAMINATED: busy machine)" : "")
+              << std::endl;
   }
   return 0;
 }

@@ -1,8 +1,9 @@
 // File: gemm_probe.h
 //
-// Measures the machine's float32 matrix-multiply rate with the same Eigen
-// (+ OpenBLAS) GEMM and OpenMP thread count the trainers use, so benchmark
-// reports can state what fraction of that limit a trainer reaches.
+// Measures the machine's float32 matrix-multiply rate with the same GEMM
+// engine (MultiplyInto, core/gemm.h) and OpenMP thread count the trainers
+// use, so benchmark reports can state what fraction of that limit a trainer
+// reaches.
 #ifndef FLN_BENCH_GEMM_PROBE_H_
 #define FLN_BENCH_GEMM_PROBE_H_
 

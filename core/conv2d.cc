@@ -406,7 +406,7 @@ void Conv2dForward(const Conv2dGeometry& g, const Matrix& weight, const Vector& 
   ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
     Im2ColChunk(g, input, first, n, patches);
     Eigen::Map<Matrix> per_position(out->col(first).data(), g.filters, patches->cols());
-    per_position.noalias() = weight * *patches;
+    MultiplyInto(weight, false, *patches, false, 0.0f, per_position);
     per_position.colwise() += bias;
   });
 }
@@ -420,7 +420,8 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
   ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
     const Eigen::Map<const Matrix> per_position(out_grad.col(first).data(), g.filters,
                                                 static_cast<Eigen::Index>(n) * positions);
-    patches->noalias() = weight.transpose() * per_position;
+    patches->resize(weight.cols(), per_position.cols());
+    MultiplyInto(weight, true, per_position, false, 0.0f, *patches);
     for (int j = 0; j < n; ++j) {
       Col2ImSample(g, out_height, out_width,
                    patches->col(static_cast<Eigen::Index>(j) * positions).data(),
@@ -483,7 +484,7 @@ void Conv2dKernelGradient(const Conv2dGeometry& g, const Matrix& input, const Ma
         const Eigen::Map<const Matrix> per_position(
             out_grad.data() + static_cast<Eigen::Index>(first) * g.output_size(), g.filters,
             buffer->patches.cols());
-        partial->noalias() += per_position * buffer->patches.transpose();
+        MultiplyInto(per_position, false, buffer->patches, true, 1.0f, *partial);
       });
 }
 

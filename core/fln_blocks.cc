@@ -175,7 +175,8 @@ void WBlock::Map(const Matrix& z, Matrix* p) const {
     ReshapeInPlace(conv_->filters, p->size() / conv_->filters, p);
     return;
   }
-  p->noalias() = z.leftCols(inputs) * input_;
+  p->resize(z.rows(), input_.cols());
+  MultiplyInto(z.leftCols(inputs), false, input_, false, 0.0f, *p);
   p->colwise() += z.col(inputs);
 }
 

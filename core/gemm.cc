@@ -4,10 +4,37 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
+
+#include "third_party/blas.h"
+#include "third_party/openblas_kernel.h"
 
 namespace fln {
 namespace {
+
+bool IsAvx512OpenBlasCore(const std::string& core) {
+  for (const char* name : {"SkylakeX", "Cooperlake", "SapphireRapids"}) {
+    if (core == name) return true;
+  }
+  return false;
+}
+
+#ifdef EIGEN_VECTORIZE_AVX512
+constexpr bool kEigenHasAvx512 = true;
+#else
+constexpr bool kEigenHasAvx512 = false;
+#endif
+
+template <typename A, typename B>
+void EigenProductInto(const A& a, const B& b, float beta, Eigen::Ref<Matrix> c) {
+  if (beta == 0.0f) {
+    c.noalias() = a * b;
+  } else {
+    c.noalias() += a * b;
+  }
+}
 
 constexpr Eigen::Index kChunkFloats = 128 * 1024;
 constexpr Eigen::Index kMinChunkColumns = 512;
@@ -16,16 +43,10 @@ Eigen::Index ChunkColumns(Eigen::Index input_rows) {
   return std::max(kMinChunkColumns, kChunkFloats / std::max<Eigen::Index>(1, input_rows));
 }
 
-// c (m x n, column stride ldc) = (a * b^T over columns [first, first +
-// count) of a and b) + beta * c, for a with m rows and b with n rows.
+// c = (a * b^T over columns [first, first + count) of a and b) + beta * c.
 void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index count, float beta,
-          float* c, Eigen::Index ldc) {
-  const int m = static_cast<int>(a.rows()), n = static_cast<int>(b.rows());
-  const int k = static_cast<int>(count), ld = static_cast<int>(ldc);
-  const float one = 1.0f;
-  // Declared by Eigen's BLAS interface (EIGEN_USE_BLAS, //third_party:eigen).
-  sgemm_("N", "T", &m, &n, &k, &one, a.data() + first * m, &m, b.data() + first * n, &n, &beta, c,
-         &ld);
+          Eigen::Ref<Matrix> c) {
+  MultiplyInto(a.middleCols(first, count), false, b.middleCols(first, count), true, beta, c);
 }
 
 // Row sums of the rows x cols column-major matrix at `data`: 16 columns at
@@ -41,6 +62,58 @@ Vector TallRowSums(const float* data, Eigen::Index rows, Eigen::Index cols) {
 }
 
 }  // namespace
+
+GemmEngine ChooseGemmEngine(const char* forced, bool eigen_has_avx512,
+                            const std::string& openblas_core) {
+  if (forced != nullptr && std::strcmp(forced, "openblas") == 0) return GemmEngine::kOpenBlas;
+  if (forced != nullptr && std::strcmp(forced, "eigen") == 0) return GemmEngine::kEigen;
+  return eigen_has_avx512 && !IsAvx512OpenBlasCore(openblas_core) ? GemmEngine::kEigen
+                                                                  : GemmEngine::kOpenBlas;
+}
+
+GemmEngine ChosenGemmEngine() {
+  static const GemmEngine engine =
+      ChooseGemmEngine(std::getenv("FLN_GEMM"), kEigenHasAvx512, OpenBlasCoreName());
+  return engine;
+}
+
+std::string GemmEngineName() {
+  if (ChosenGemmEngine() == GemmEngine::kOpenBlas) return "OpenBLAS " + OpenBlasCoreName();
+  return kEigenHasAvx512 ? "Eigen AVX-512" : "Eigen";
+}
+
+void MultiplyInto(const Eigen::Ref<const Matrix>& a, bool transpose_a,
+                  const Eigen::Ref<const Matrix>& b, bool transpose_b, float beta,
+                  Eigen::Ref<Matrix> c, GemmEngine engine) {
+  assert(c.rows() == (transpose_a ? a.cols() : a.rows()));
+  assert(c.cols() == (transpose_b ? b.rows() : b.cols()));
+  assert(beta == 0.0f || beta == 1.0f);
+  if (c.size() == 0) return;
+  const Eigen::Index depth = transpose_a ? a.rows() : a.cols();
+  if (depth == 0) {
+    if (beta == 0.0f) c.setZero();
+    return;
+  }
+  if (engine == GemmEngine::kOpenBlas) {
+    const int m = static_cast<int>(c.rows()), n = static_cast<int>(c.cols());
+    const int k = static_cast<int>(depth);
+    const int lda = static_cast<int>(a.outerStride()), ldb = static_cast<int>(b.outerStride());
+    const int ldc = static_cast<int>(c.outerStride());
+    const float one = 1.0f;
+    sgemm_(transpose_a ? "T" : "N", transpose_b ? "T" : "N", &m, &n, &k, &one, a.data(), &lda,
+           b.data(), &ldb, &beta, c.data(), &ldc);
+    return;
+  }
+  if (transpose_a && transpose_b) {
+    EigenProductInto(a.transpose(), b.transpose(), beta, c);
+  } else if (transpose_a) {
+    EigenProductInto(a.transpose(), b, beta, c);
+  } else if (transpose_b) {
+    EigenProductInto(a, b.transpose(), beta, c);
+  } else {
+    EigenProductInto(a, b, beta, c);
+  }
+}
 
 bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows,
                            Eigen::Index cols) {
@@ -84,16 +157,11 @@ void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Eigen::Ref<Matrix
   if (WorthSplittingColumns(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows())) {
     c = SumOverColumnChunks(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows(),
                             [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
-                              Gemm(a, b, first, count, 1.0f, partial->data(), a.rows());
+                              Gemm(a, b, first, count, 1.0f, *partial);
                             });
     return;
   }
-  if (c.size() == 0) return;
-  if (a.cols() == 0) {
-    c.setZero();
-    return;
-  }
-  Gemm(a, b, 0, a.cols(), 0.0f, c.data(), c.outerStride());
+  MultiplyInto(a, false, b, true, 0.0f, c);
 }
 
 }  // namespace fln

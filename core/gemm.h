@@ -1,14 +1,16 @@
 // File: gemm.h
 //
-// Products whose result is small next to their inputs: weight gradients
-// (units x features, summed over samples), Gram matrices and row sums
-// (bias gradients, the bias column of a Gram matrix).
+// Matrix products. MultiplyInto runs the hot ones on the faster of two
+// engines for this process; the rest of the file is about products whose
+// result is small next to their inputs: weight gradients (units x features,
+// summed over samples), Gram matrices and row sums (bias gradients, the bias
+// column of a Gram matrix).
 //
 // - Eigen evaluates `c.noalias() = a * b` by zeroing c and then accumulating
-//   into it through BLAS (beta = 1): one more pass over c than the product
-//   needs (3.5% of an MLP backprop step for its 300 x 784 weight gradient).
-// - OpenBLAS splits a product among threads along the result's rows and
-//   columns only, so a product summed over hundreds of thousands of samples
+//   into it (beta = 1): one more pass over c than the product needs (3.5% of
+//   an MLP backprop step for its 300 x 784 weight gradient, on OpenBLAS).
+// - OpenBLAS and Eigen split a product among threads along the result's rows
+//   and columns only, so a product summed over hundreds of thousands of samples
 //   into a few dozen rows (a convolution's W-block: 6 x 392,000 times
 //   392,000 x 25) runs at 8 GFLOP/s. Summing partial products over column
 //   chunks in parallel instead took it from 15 to 3 ms on 2 threads.
@@ -16,10 +18,44 @@
 #define FLN_CORE_GEMM_H_
 
 #include <functional>
+#include <string>
 
 #include "core/matrix.h"
 
 namespace fln {
+
+// The code that runs MultiplyInto's products.
+// - OpenBLAS picks its kernels when it is loaded, by CPU model, unless the
+//   environment names a set (OPENBLAS_CORETYPE).
+// - Eigen's kernels are compiled for the build machine's CPU (-march=native).
+// On the AVX-512 EPYC of bench/README.md with OPENBLAS_CORETYPE=Haswell
+// (OpenBLAS's AVX2 kernels), one thread multiplies a 300 x 784 by a 784 x 64
+// matrix at 134 GFLOP/s in Eigen and 97 in OpenBLAS; with OpenBLAS's own
+// AVX-512 kernels it is 171.
+enum class GemmEngine { kOpenBlas, kEigen };
+
+// The rule: `forced` (FLN_GEMM's value, or null) "openblas" or "eigen"
+// chooses; otherwise (or for any other value) Eigen when it was built with
+// AVX-512 and OpenBLAS runs narrower kernels (`openblas_core`, as
+// OpenBlasCoreName() names them), else OpenBLAS.
+GemmEngine ChooseGemmEngine(const char* forced, bool eigen_has_avx512,
+                            const std::string& openblas_core);
+
+// This process's engine: ChooseGemmEngine for its environment and build,
+// decided once.
+GemmEngine ChosenGemmEngine();
+
+// "Eigen AVX-512", "OpenBLAS Haswell", ...: the chosen engine and its kernels.
+std::string GemmEngineName();
+
+// c = op(a) op(b) + beta c, op(m) being m^T where asked; beta 0 overwrites c
+// (stale values, even NaN, do not leak in). With OpenMP's thread count
+// outside a parallel region and one thread inside.
+// REQUIRES: c is op(a).rows() x op(b).cols() and aliases neither a nor b;
+// beta is 0 or 1.
+void MultiplyInto(const Eigen::Ref<const Matrix>& a, bool transpose_a,
+                  const Eigen::Ref<const Matrix>& b, bool transpose_b, float beta,
+                  Eigen::Ref<Matrix> c, GemmEngine engine = ChosenGemmEngine());
 
 // c = a * b^T, written in place (c may be a block of columns of a larger
 // matrix). Split over column chunks of a and b when they are wide (see

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -17,6 +19,50 @@ TEST(GemmTest, MultiplyByTransposeMatchesEigenAndOverwrites) {
   ASSERT_EQ(c.rows(), 7);
   ASSERT_EQ(c.cols(), 3);
   EXPECT_TRUE(c.isApprox(expected, 1e-6f));
+}
+
+// Every transpose combination, beta 0 and 1, on both engines, into a block
+// of a larger matrix; beta 0 must not let stale NaNs through.
+TEST(GemmTest, MultiplyIntoMatchesEigenOnBothEngines) {
+  const Matrix a = Matrix::Random(9, 6), b = Matrix::Random(6, 4);
+  const Matrix at = a.transpose(), bt = b.transpose();
+  const Matrix expected = a * b;
+  for (const GemmEngine engine : {GemmEngine::kOpenBlas, GemmEngine::kEigen}) {
+    for (const bool ta : {false, true}) {
+      for (const bool tb : {false, true}) {
+        SCOPED_TRACE(::testing::Message()
+                     << "engine " << static_cast<int>(engine) << " ta " << ta << " tb " << tb);
+        Matrix c = Matrix::Constant(9, 5, std::numeric_limits<float>::quiet_NaN());
+        MultiplyInto(ta ? at : a, ta, tb ? bt : b, tb, 0.0f, c.leftCols(4), engine);
+        EXPECT_TRUE(c.leftCols(4).isApprox(expected, 1e-5f));
+        EXPECT_TRUE(std::isnan(c(0, 4)));  // outside the block: untouched
+        MultiplyInto(ta ? at : a, ta, tb ? bt : b, tb, 1.0f, c.leftCols(4), engine);
+        EXPECT_TRUE(c.leftCols(4).isApprox(2 * expected, 1e-5f));
+      }
+    }
+  }
+}
+
+TEST(GemmTest, MultiplyIntoWithNoInnerDimension) {
+  for (const GemmEngine engine : {GemmEngine::kOpenBlas, GemmEngine::kEigen}) {
+    Matrix c = Matrix::Constant(3, 2, 7.0f);
+    MultiplyInto(Matrix(3, 0), false, Matrix(0, 2), false, 1.0f, c, engine);
+    EXPECT_EQ(c, Matrix::Constant(3, 2, 7.0f));  // adds nothing
+    MultiplyInto(Matrix(3, 0), false, Matrix(0, 2), false, 0.0f, c, engine);
+    EXPECT_EQ(c, Matrix::Zero(3, 2));
+  }
+}
+
+TEST(GemmTest, EngineRule) {
+  // The environment's choice wins, either way.
+  EXPECT_EQ(ChooseGemmEngine("openblas", true, "Haswell"), GemmEngine::kOpenBlas);
+  EXPECT_EQ(ChooseGemmEngine("eigen", false, "SkylakeX"), GemmEngine::kEigen);
+  // Otherwise Eigen only where it is wider than OpenBLAS's kernels.
+  EXPECT_EQ(ChooseGemmEngine(nullptr, true, "Haswell"), GemmEngine::kEigen);
+  EXPECT_EQ(ChooseGemmEngine("", true, "Zen"), GemmEngine::kEigen);
+  EXPECT_EQ(ChooseGemmEngine(nullptr, true, "Cooperlake"), GemmEngine::kOpenBlas);
+  EXPECT_EQ(ChooseGemmEngine(nullptr, true, "SkylakeX"), GemmEngine::kOpenBlas);
+  EXPECT_EQ(ChooseGemmEngine("fast", false, "Haswell"), GemmEngine::kOpenBlas);
 }
 
 TEST(GemmTest, RowSumsForAnyNumberOfColumns) {

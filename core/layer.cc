@@ -35,7 +35,8 @@ void Layer::Forward(const Matrix& in, Matrix* pre) const {
     Conv2dForward(geometry, weight, bias, features, pre);
     return;
   }
-  pre->noalias() = weight * features;
+  pre->resize(weight.rows(), features.cols());
+  MultiplyInto(weight, false, features, false, 0.0f, *pre);
   pre->colwise() += bias;
 }
 
@@ -44,7 +45,8 @@ void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   if (conv) {
     Conv2dTranspose(geometry, weight, pre_grad, &pooled_grad);
   } else {
-    pooled_grad.noalias() = weight.transpose() * pre_grad;
+    pooled_grad.resize(weight.cols(), pre_grad.cols());
+    MultiplyInto(weight, true, pre_grad, false, 0.0f, pooled_grad);
   }
   if (pool_input) {
     AvgPool2x2Transpose(input_channels, input_height, input_width, pooled_grad, in_grad);

@@ -1,12 +1,7 @@
 #include "core/symmetric_matrix.h"
 
 #include "core/gemm.h"
-
-// LAPACK from the OpenBLAS build linked by //third_party:openblas. (SYRK's
-// declaration comes with Eigen's EIGEN_USE_BLAS headers.)
-extern "C" {
-void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info);
-}
+#include "third_party/blas.h"
 
 namespace fln {
 
@@ -44,9 +39,14 @@ bool CholeskyFactorInPlace(Matrix* a) {
 }
 
 void SolveOnTheRight(const Matrix& cholesky_factor, Matrix* b) {
-  // b L L^T = rhs: first b L = rhs L^{-T}, then b = (that) L^{-1}.
-  cholesky_factor.transpose().triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(*b);
-  cholesky_factor.triangularView<Eigen::Lower>().solveInPlace<Eigen::OnTheRight>(*b);
+  const int m = static_cast<int>(b->rows()), n = static_cast<int>(b->cols());
+  if (m == 0 || n == 0) return;
+  const float one = 1.0f;
+  // b L L^T = rhs: first b L = rhs L^{-T}, then b = (that) L^{-1}. OpenBLAS's
+  // TRSM on every GEMM engine: Eigen's solves on one thread (the MLP's W0
+  // block took 0.56 s per 20,000 images with it, 0.34 with OpenBLAS's).
+  strsm_("R", "L", "T", "N", &m, &n, &one, cholesky_factor.data(), &n, b->data(), &m);
+  strsm_("R", "L", "N", "N", &m, &n, &one, cholesky_factor.data(), &n, b->data(), &m);
 }
 
 }  // namespace fln

@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "core/allocator_settings.h"
+#include "core/gemm.h"
 #include "server/logging.h"
 #include "third_party/openblas_kernel.h"
 
@@ -119,8 +120,8 @@ int FlndMain(int argc, char** argv, const std::function<void(FlnServer::Options*
   std::printf("flnd listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
   Log(absl::StrCat("data_dir ", options.data_dir, ", max_jobs ", options.max_jobs,
-                   ", threads_per_job ", options.threads_per_job, ", OpenBLAS kernels ",
-                   OpenBlasCoreName()));
+                   ", threads_per_job ", options.threads_per_job, ", GEMM engine ",
+                   GemmEngineName(), ", OpenBLAS kernels ", OpenBlasCoreName()));
 
   std::thread signal_thread([&signals, s = server->get()] {
     int received = 0;
