@@ -40,7 +40,7 @@ bazel build -c opt //bench:fln_bench //bench:gemm_peak
 mkdir -p "$OUT"
 # Both sides run in this environment, so with the same OpenBLAS kernels
 # (OPENBLAS_CORETYPE, if set, names them; gemm_peak prints the choice).
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; commit $(git rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}" | tee "$OUT/machine.txt"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; commit $(git rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; FLN_GEMM=${FLN_GEMM:-unset}" | tee "$OUT/machine.txt"
 bazel-bin/bench/gemm_peak --threads="$THREADS" | tee "$OUT/gemm.txt"
 
 for model in $MODELS; do
