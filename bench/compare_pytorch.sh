@@ -3,7 +3,12 @@
 # training seconds to a target test accuracy on Fashion-MNIST, same threads.
 #
 #   bash bench/compare_pytorch.sh                      # MLP 784-300-10 and LeNet-5, 2 threads
-#   EPOCHS=10 THREADS=2 MODELS="lenet5" bash bench/compare_pytorch.sh
+#   EPOCHS=10 THREADS=2 MODELS="lenet5" ROUNDS=3 bash bench/compare_pytorch.sh
+#
+# ROUNDS > 1 repeats the three runs of each model in turn, so that a slow
+# spell of a shared host hits both sides alike; bench/compare_summary.py
+# prints the table (medians over rounds, and the backprop / PyTorch ratio of
+# each round's adjacent pair).
 #
 # Both sides evaluate the test set at epoch ends (EVALS > 1: also after every
 # (batches / EVALS)-th batch), and time to target counts training seconds
@@ -24,6 +29,7 @@ THREADS="${THREADS:-2}"
 TARGET="${TARGET:-0.88}"
 EVALS="${EVALS:-1}"  # test evaluations per epoch, both sides (for time to TARGET)
 MODELS="${MODELS:-mlp:300 lenet5}"
+ROUNDS="${ROUNDS:-1}"
 OUT="${OUT:-/tmp/fln_compare_$(date +%Y%m%d_%H%M%S)}"
 
 need=()
@@ -38,27 +44,32 @@ fi
 
 bazel build -c opt //bench:fln_bench //bench:gemm_peak
 mkdir -p "$OUT"
-# Both sides run in this environment, so with the same OpenBLAS kernels
-# (OPENBLAS_CORETYPE, if set, names them; gemm_peak prints the choice).
+# Both sides run in this environment. PyTorch multiplies on OpenBLAS's kernels
+# (OPENBLAS_CORETYPE, if set, names them); fln on its GEMM engine, which
+# gemm_peak names (core/gemm.h; FLN_GEMM=openblas puts it on OpenBLAS too).
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; commit $(git rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}; FLN_GEMM=${FLN_GEMM:-unset}" | tee "$OUT/machine.txt"
 bazel-bin/bench/gemm_peak --threads="$THREADS" | tee "$OUT/gemm.txt"
 
-for model in $MODELS; do
-  tag="${model//[:,]/_}"
-  schedule=()
-  [ "$model" = lenet5 ] && schedule=(--schedule="$PWD/examples/fln_lenet5.textproto")
-  for method in fln backprop; do
-    extra=()
-    [ "$method" = fln ] && extra=("${schedule[@]}")
-    bazel-bin/bench/fln_bench --model="$model" --method="$method" --epochs="$EPOCHS" \
-      --threads="$THREADS" --seed=1 --json --target_accuracy="$TARGET" \
-      --evals_per_epoch="$EVALS" \
-      --max_load=1 "${extra[@]}" > "$OUT/fln_${method}_${tag}.jsonl"
-    tail -1 "$OUT/fln_${method}_${tag}.jsonl"
+for round in $(seq 1 "$ROUNDS"); do
+  for model in $MODELS; do
+    tag="${model//[:,]/_}_r${round}"
+    schedule=()
+    [ "$model" = lenet5 ] && schedule=(--schedule="$PWD/examples/fln_lenet5.textproto")
+    for method in fln backprop; do
+      extra=()
+      [ "$method" = fln ] && extra=("${schedule[@]}")
+      bazel-bin/bench/fln_bench --model="$model" --method="$method" --epochs="$EPOCHS" \
+        --threads="$THREADS" --seed=1 --json --target_accuracy="$TARGET" \
+        --evals_per_epoch="$EVALS" \
+        --max_load=1 "${extra[@]}" > "$OUT/fln_${method}_${tag}.jsonl"
+      tail -1 "$OUT/fln_${method}_${tag}.jsonl"
+    done
+    /usr/bin/python3 bench/pytorch_bench.py --model="$model" --epochs="$EPOCHS" \
+      --threads="$THREADS" --target="$TARGET" --evals_per_epoch="$EVALS" \
+      > "$OUT/pytorch_${tag}.jsonl"
+    tail -1 "$OUT/pytorch_${tag}.jsonl"
   done
-  /usr/bin/python3 bench/pytorch_bench.py --model="$model" --epochs="$EPOCHS" \
-    --threads="$THREADS" --target="$TARGET" --evals_per_epoch="$EVALS" \
-    > "$OUT/pytorch_${tag}.jsonl"
-  tail -1 "$OUT/pytorch_${tag}.jsonl"
 done
+bazel-bin/bench/gemm_peak --threads="$THREADS" | tee "$OUT/gemm_after.txt"
+/usr/bin/python3 bench/compare_summary.py "$OUT"
 echo "results in $OUT"
