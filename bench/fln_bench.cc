@@ -466,9 +466,8 @@ int Run(Ranks& ranks) {
   } else {
     std::cout << absl::StrFormat(
                      "summary: %s %s, %d epochs, %.2f s/epoch, final test acc %.2f%%, "
-                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe (%s; OpenBLAS %s), %d "
-                     "ranks x %d "
-                     "threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
+                     "%.1f GFLOP/s = %.0f%% of the %.1f GFLOP/s GEMM probe (%s; OpenBLAS %s), "
+                     "%d ranks x %d threads, all-reduce %.2f s, other processes %.0f%% CPU%s",
                      method, absl::GetFlag(FLAGS_model), epochs_done, seconds_per_epoch,
                      100 * last_accuracy, achieved, 100 * achieved / peak_gflops, peak_gflops,
                      GemmEngineName(), OpenBlasCoreName(), ranks.size(), threads, run_stats.seconds,

@@ -43,12 +43,6 @@ Eigen::Index ChunkColumns(Eigen::Index input_rows) {
   return std::max(kMinChunkColumns, kChunkFloats / std::max<Eigen::Index>(1, input_rows));
 }
 
-// c = (a * b^T over columns [first, first + count) of a and b) + beta * c.
-void Gemm(const Matrix& a, const Matrix& b, Eigen::Index first, Eigen::Index count, float beta,
-          Eigen::Ref<Matrix> c) {
-  MultiplyInto(a.middleCols(first, count), false, b.middleCols(first, count), true, beta, c);
-}
-
 // Row sums of the rows x cols column-major matrix at `data`: 16 columns at
 // a time as one tall column, then folded.
 Vector TallRowSums(const float* data, Eigen::Index rows, Eigen::Index cols) {
@@ -157,7 +151,8 @@ void MultiplyByTransposeInto(const Matrix& a, const Matrix& b, Eigen::Ref<Matrix
   if (WorthSplittingColumns(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows())) {
     c = SumOverColumnChunks(a.cols(), std::max(a.rows(), b.rows()), a.rows(), b.rows(),
                             [&](Eigen::Index first, Eigen::Index count, Matrix* partial) {
-                              Gemm(a, b, first, count, 1.0f, *partial);
+                              MultiplyInto(a.middleCols(first, count), false,
+                                           b.middleCols(first, count), true, 1.0f, *partial);
                             });
     return;
   }

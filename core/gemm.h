@@ -1,7 +1,7 @@
 // File: gemm.h
 //
-// Matrix products. MultiplyInto runs the hot ones on the faster of two
-// engines for this process; the rest of the file is about products whose
+// Matrix products. MultiplyInto runs the hot ones on one of two engines,
+// chosen once per process; the rest of the file is about products whose
 // result is small next to their inputs: weight gradients (units x features,
 // summed over samples), Gram matrices and row sums (bias gradients, the bias
 // column of a Gram matrix).
