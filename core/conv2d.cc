@@ -420,8 +420,7 @@ void Conv2dTranspose(const Conv2dGeometry& g, const Matrix& weight, const Matrix
   ForEachChunk(g, samples, [&](int first, int n, Matrix* patches) {
     const Eigen::Map<const Matrix> per_position(out_grad.col(first).data(), g.filters,
                                                 static_cast<Eigen::Index>(n) * positions);
-    patches->resize(weight.cols(), per_position.cols());
-    MultiplyInto(weight, true, per_position, false, 0.0f, *patches);
+    Multiply(weight, true, per_position, false, patches);
     for (int j = 0; j < n; ++j) {
       Col2ImSample(g, out_height, out_width,
                    patches->col(static_cast<Eigen::Index>(j) * positions).data(),

@@ -175,8 +175,7 @@ void WBlock::Map(const Matrix& z, Matrix* p) const {
     ReshapeInPlace(conv_->filters, p->size() / conv_->filters, p);
     return;
   }
-  p->resize(z.rows(), input_.cols());
-  MultiplyInto(z.leftCols(inputs), false, input_, false, 0.0f, *p);
+  Multiply(z.leftCols(inputs), false, input_, false, p);
   p->colwise() += z.col(inputs);
 }
 

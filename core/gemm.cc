@@ -109,6 +109,12 @@ void MultiplyInto(const Eigen::Ref<const Matrix>& a, bool transpose_a,
   }
 }
 
+void Multiply(const Eigen::Ref<const Matrix>& a, bool transpose_a,
+              const Eigen::Ref<const Matrix>& b, bool transpose_b, Matrix* c) {
+  c->resize(transpose_a ? a.cols() : a.rows(), transpose_b ? b.rows() : b.cols());
+  MultiplyInto(a, transpose_a, b, transpose_b, 0.0f, *c);
+}
+
 bool WorthSplittingColumns(Eigen::Index columns, Eigen::Index input_rows, Eigen::Index rows,
                            Eigen::Index cols) {
   return columns >= 8 * ChunkColumns(input_rows) && rows * cols * 8 <= columns * input_rows;

@@ -9,6 +9,8 @@
 // - Eigen evaluates `c.noalias() = a * b` by zeroing c and then accumulating
 //   into it (beta = 1): one more pass over c than the product needs (3.5% of
 //   an MLP backprop step for its 300 x 784 weight gradient, on OpenBLAS).
+//   MultiplyInto's beta 0 skips that pass on OpenBLAS; on the Eigen engine it
+//   is Eigen's product and pays it.
 // - OpenBLAS and Eigen split a product among threads along the result's rows
 //   and columns only, so a product summed over hundreds of thousands of samples
 //   into a few dozen rows (a convolution's W-block: 6 x 392,000 times
@@ -56,6 +58,11 @@ std::string GemmEngineName();
 void MultiplyInto(const Eigen::Ref<const Matrix>& a, bool transpose_a,
                   const Eigen::Ref<const Matrix>& b, bool transpose_b, float beta,
                   Eigen::Ref<Matrix> c, GemmEngine engine = ChosenGemmEngine());
+
+// *c = op(a) op(b), resized to fit: MultiplyInto with beta 0 into a whole
+// matrix. REQUIRES: *c aliases neither a nor b.
+void Multiply(const Eigen::Ref<const Matrix>& a, bool transpose_a,
+              const Eigen::Ref<const Matrix>& b, bool transpose_b, Matrix* c);
 
 // c = a * b^T, written in place (c may be a block of columns of a larger
 // matrix). Split over column chunks of a and b when they are wide (see

@@ -53,6 +53,19 @@ TEST(GemmTest, MultiplyIntoWithNoInnerDimension) {
   }
 }
 
+TEST(GemmTest, MultiplyResizesItsResult) {
+  const Matrix a = Matrix::Random(5, 3), b = Matrix::Random(4, 3);
+  Matrix c(1, 1);
+  Multiply(a, false, b, true, &c);
+  ASSERT_EQ(c.rows(), 5);
+  ASSERT_EQ(c.cols(), 4);
+  EXPECT_TRUE(c.isApprox(a * b.transpose(), 1e-5f));
+  Multiply(a, true, a, false, &c);
+  ASSERT_EQ(c.rows(), 3);
+  ASSERT_EQ(c.cols(), 3);
+  EXPECT_TRUE(c.isApprox(a.transpose() * a, 1e-5f));
+}
+
 TEST(GemmTest, EngineRule) {
   // The environment's choice wins, either way.
   EXPECT_EQ(ChooseGemmEngine("openblas", true, "Haswell"), GemmEngine::kOpenBlas);

@@ -35,8 +35,7 @@ void Layer::Forward(const Matrix& in, Matrix* pre) const {
     Conv2dForward(geometry, weight, bias, features, pre);
     return;
   }
-  pre->resize(weight.rows(), features.cols());
-  MultiplyInto(weight, false, features, false, 0.0f, *pre);
+  Multiply(weight, false, features, false, pre);
   pre->colwise() += bias;
 }
 
@@ -45,8 +44,7 @@ void Layer::Transpose(const Matrix& pre_grad, Matrix* in_grad) const {
   if (conv) {
     Conv2dTranspose(geometry, weight, pre_grad, &pooled_grad);
   } else {
-    pooled_grad.resize(weight.cols(), pre_grad.cols());
-    MultiplyInto(weight, true, pre_grad, false, 0.0f, pooled_grad);
+    Multiply(weight, true, pre_grad, false, &pooled_grad);
   }
   if (pool_input) {
     AvgPool2x2Transpose(input_channels, input_height, input_width, pooled_grad, in_grad);
