@@ -44,7 +44,8 @@ void SolveOnTheRight(const Matrix& cholesky_factor, Matrix* b) {
   const float one = 1.0f;
   // b L L^T = rhs: first b L = rhs L^{-T}, then b = (that) L^{-1}. OpenBLAS's
   // TRSM on every GEMM engine: Eigen's solves on one thread (the MLP's W0
-  // block took 0.56 s per 20,000 images with it, 0.34 with OpenBLAS's).
+  // block took 0.57-0.59 s per 20,000 images with it, 0.34-0.44 with
+  // OpenBLAS's: bench/README.md).
   strsm_("R", "L", "T", "N", &m, &n, &one, cholesky_factor.data(), &n, b->data(), &m);
   strsm_("R", "L", "N", "N", &m, &n, &one, cholesky_factor.data(), &n, b->data(), &m);
 }
